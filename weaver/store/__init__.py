@@ -1,0 +1,1 @@
+"""Stores: narrow interfaces over the database, one query shape per method."""

@@ -1,0 +1,9 @@
+"""Processes resource: listing, descriptions, packages and execution."""
+from pyramid.config import Configurator
+
+from weaver.wps_restapi.processes.views import SERVICES
+
+
+def includeme(config: Configurator) -> None:
+    for service in SERVICES:
+        config.add_cornice_service(service)
