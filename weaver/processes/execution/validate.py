@@ -148,7 +148,8 @@ def _check_schema(input_id: str, value: Any, schema: Any) -> None:
     if not isinstance(schema, dict):
         return
     try:
-        jsonschema.validate(value, schema)
+        # process descriptions carry OpenAPI 3.0 schemas: boolean exclusiveMinimum/Maximum, as in draft 4
+        jsonschema.Draft4Validator(schema).validate(value)
     except jsonschema.ValidationError as exc:
         raise InvalidParameterValue(
             f"Input '{input_id}' value does not match its schema: {exc.message}",

@@ -1,0 +1,152 @@
+"""Session fixtures: the real embedded store and broker, a real Celery worker and the app served over HTTP.
+
+Everything runs on 127.0.0.1 on free ports, in a temporary directory, and is stopped at the end of the session.
+"""
+from __future__ import annotations
+
+import os
+import textwrap
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterator, Optional
+
+import pymongo
+import pytest
+import requests
+
+from weaver.runtime.embedded import start_broker, start_store, start_web, start_worker
+from weaver.runtime.processes import ManagedProcess, free_port
+
+DB_NAME = "weaver-test"
+
+
+@dataclass
+class WeaverServer:
+    """What tests need of the running service."""
+
+    url: str
+    ini_path: str
+    data_dir: str
+    mongodb_url: str
+    broker_url: str
+
+    @property
+    def output_dir(self) -> str:
+        return os.path.join(self.data_dir, "wps-outputs")
+
+    def db(self) -> pymongo.database.Database:
+        return pymongo.MongoClient(self.mongodb_url, tz_aware=True)[DB_NAME]
+
+    def wait_job(self, location: str, statuses: tuple = ("successful", "failed", "dismissed"),
+                 timeout: float = 30) -> Dict[str, Any]:
+        """Poll a job status URL until it reaches one of ``statuses``."""
+        deadline = time.monotonic() + timeout
+        body: Dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            body = requests.get(location, timeout=10).json()
+            if body.get("status") in statuses:
+                return body
+            time.sleep(0.05)
+        raise AssertionError(f"job at {location} did not reach {statuses} in {timeout}s: {body}")
+
+
+def write_test_ini(path: str, web_port: int, data_dir: str, mongodb_url: str, broker_url: str,
+                   extra: Optional[Dict[str, str]] = None) -> None:
+    app_settings = {
+        "use": "egg:weaver",
+        "weaver.url": f"http://127.0.0.1:{web_port}",
+        "weaver.data_dir": data_dir,
+        "weaver.execute_sync_max_wait": "10",
+        "weaver.allowed_input_paths": os.path.join(data_dir, "inputs"),
+        "mongodb.url": mongodb_url,
+        "mongodb.db_name": DB_NAME,
+        "celery.broker_url": broker_url,
+        "celery.result_backend": broker_url,
+    }
+    app_settings.update(extra or {})
+    app_section = "\n".join(f"{key} = {value}" for key, value in app_settings.items())
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(f"[app:main]\n{app_section}\n\n" + textwrap.dedent(f"""\
+            [celery]
+            task_serializer = json
+            accept_content = json
+            result_serializer = json
+            task_acks_late = true
+            task_reject_on_worker_lost = true
+            worker_prefetch_multiplier = 1
+
+            [server:main]
+            use = egg:waitress#main
+            listen = 127.0.0.1:{web_port}
+            threads = 8
+
+            [loggers]
+            keys = root, weaver
+
+            [handlers]
+            keys = console
+
+            [formatters]
+            keys = generic
+
+            [logger_root]
+            level = INFO
+            handlers = console
+
+            [logger_weaver]
+            level = INFO
+            handlers =
+            qualname = weaver
+
+            [handler_console]
+            class = StreamHandler
+            args = (sys.stderr,)
+            level = NOTSET
+            formatter = generic
+
+            [formatter_generic]
+            format = %(asctime)s %(levelname)-5.5s [%(name)s][%(threadName)s] %(message)s
+            """))
+
+
+@pytest.fixture(scope="session")
+def weaver_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WeaverServer]:
+    """The whole service on the embedded default: store, broker, one worker (2 processes) and the web app."""
+    root = str(tmp_path_factory.mktemp("weaver"))
+    logs = os.path.join(root, "logs")
+    os.makedirs(logs)
+    os.makedirs(os.path.join(root, "inputs"))
+    children: list[ManagedProcess] = []
+    try:
+        store_port, broker_port, web_port = free_port(), free_port(), free_port()
+        children.append(start_store(":memory:", store_port, os.path.join(logs, "store.log")))
+        children.append(start_broker(os.path.join(root, "broker"), broker_port, os.path.join(logs, "broker.log")))
+        mongodb_url = f"mongodb://127.0.0.1:{store_port}/"
+        broker_url = f"redis://127.0.0.1:{broker_port}/0"
+        ini_path = os.path.join(root, "weaver.ini")
+        write_test_ini(ini_path, web_port, root, mongodb_url, broker_url)
+        children.append(start_worker(ini_path, 2, os.path.join(logs, "worker.log")))
+        children.append(start_web(ini_path, os.path.join(logs, "web.log")))
+        yield WeaverServer(f"http://127.0.0.1:{web_port}", ini_path, root, mongodb_url, broker_url)
+    finally:
+        for child in reversed(children):
+            child.stop()
+
+
+@pytest.fixture()
+def server(weaver_server: WeaverServer) -> WeaverServer:
+    return weaver_server
+
+
+@pytest.fixture()
+def submit(server: WeaverServer) -> Callable[..., requests.Response]:
+    """POST an execute request for a process, JSON by default."""
+
+    def _submit(process_id: str, body: Any, headers: Optional[Dict[str, str]] = None,
+                path: str = "execution") -> requests.Response:
+        all_headers = {"Content-Type": "application/json"}
+        all_headers.update(headers or {})
+        return requests.post(f"{server.url}/processes/{process_id}/{path}", json=body, headers=all_headers,
+                             timeout=60)
+
+    return _submit

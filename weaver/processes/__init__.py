@@ -1,0 +1,1 @@
+"""Processes: execution, conversion, builtins and the runners behind them."""
