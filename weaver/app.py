@@ -13,6 +13,7 @@ from weaver.config import get_settings
 from weaver.database import get_db
 from weaver.processes import execution  # noqa: F401  # registers the Celery task on the shared app
 from weaver.processes.registration import register_builtin_processes
+from weaver.processes.remote.preload import register_from_config_file
 from weaver.tasks import apply_weaver_celery_settings
 
 LOGGER = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def make_app(global_config: Mapping[str, Any], raw_settings: Dict[str, Any]) -> 
     database = get_db(settings)
     database.create_indexes()
     register_builtin_processes(database.processes, settings)
+    register_from_config_file(database, settings)
     config.include("cornice")
     config.commit()  # cornice's own error views first, so that weaver's below replace them
     config.include("weaver.wps_restapi")

@@ -188,3 +188,26 @@ class ServiceUnavailable(WeaverError):
     type = "ServiceUnavailable"
     title = "ServiceUnavailable"
     code = "ServerBusy"
+
+
+class ServiceNotFound(WeaverError):
+    status = 404
+    type = "NoSuchProvider"
+    title = "NoSuchProvider"
+    code = "NoSuchProvider"
+
+
+class ServiceRegistrationError(WeaverError):
+    status = 409
+    type = "ProviderConflict"
+    title = "ProviderConflict"
+    code = "ProviderConflict"
+
+
+class ServiceUnreachable(WeaverError):
+    """A provider URL that does not answer as a WPS 1.0.0 server (registration refused)."""
+
+    status = 422
+    type = "ProviderUnreachable"
+    title = "ProviderUnreachable"
+    code = "InvalidParameterValue"

@@ -11,6 +11,7 @@ from pymongo.database import Database
 from weaver.config import Settings, get_settings
 from weaver.store.jobs import MongodbJobStore
 from weaver.store.processes import MongodbProcessStore
+from weaver.store.services import MongodbServiceStore
 
 if TYPE_CHECKING:
     from weaver.typedefs import AnyDatabaseContainer
@@ -31,10 +32,12 @@ class WeaverDB:
         self.database: Database = self.client[settings["mongodb.db_name"]]
         self.jobs: MongodbJobStore = MongodbJobStore(self.database)
         self.processes: MongodbProcessStore = MongodbProcessStore(self.database)
+        self.services: MongodbServiceStore = MongodbServiceStore(self.database)
 
     def create_indexes(self) -> None:
         self.jobs.create_indexes()
         self.processes.create_indexes()
+        self.services.create_indexes()
 
     def close(self) -> None:
         self.client.close()

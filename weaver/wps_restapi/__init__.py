@@ -12,3 +12,4 @@ def includeme(config: Configurator) -> None:
     config.include("weaver.wps_restapi.api", route_prefix=prefix)
     config.include("weaver.wps_restapi.processes", route_prefix=prefix)
     config.include("weaver.wps_restapi.jobs", route_prefix=prefix)
+    config.include("weaver.wps_restapi.providers", route_prefix=prefix)

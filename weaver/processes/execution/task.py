@@ -12,12 +12,16 @@ from pyramid_celery import celery_app
 
 from weaver.config import get_settings
 from weaver.database import get_db
-from weaver.datatype import Job
-from weaver.exceptions import JobExecutionError, JobNotFound
+from weaver.datatype import Job, Process
+from weaver.datatype.process import PROCESS_TYPE_OGCAPI
+from weaver.exceptions import JobNotFound
 from weaver.processes.execution.inputs import fetch_wps_process, parse_wps_inputs
 from weaver.processes.execution.progress import JobProgress, map_progress
 from weaver.processes.execution.results import collect_statistics, make_results_relative, map_locations
 from weaver.processes.convert import ows2json_output_data
+from weaver.processes.remote.monitor import RemoteJobDismissed
+from weaver.processes.remote.ogcapi import execute_remote_ogcapi
+from weaver.processes.remote.wps1 import execute_remote_wps1
 from weaver.processes.wps_process import pywps_process_for
 from weaver.status import Status, StatusType, map_status
 from weaver.tasks import WeaverTask
@@ -96,7 +100,7 @@ def execute_process(task: Task, job_id: uuid.UUID, wps_url: str, headers: Option
         update("Job started.", progress=JobProgress.SETUP)
         write_wps_status(job, settings)
         _run_job(job, wps_url, headers or {}, settings, update)
-    except JobDismissedWhileRunning:
+    except (JobDismissedWhileRunning, RemoteJobDismissed):
         LOGGER.info("%s was dismissed while running.", job)
         return Status.DISMISSED.value
     except Exception as exc:
@@ -112,27 +116,34 @@ def execute_process(task: Task, job_id: uuid.UUID, wps_url: str, headers: Option
 
 def _run_job(job: Job, wps_url: str, headers: dict, settings: Any, update: UpdateStatusPartialFunction) -> None:
     settings = get_settings(settings)
-    update("Fetching process description.", progress=JobProgress.DESCRIBE)
-    wps_process = fetch_wps_process(job, wps_url, headers, settings)
-    job.save_log("Parsing job inputs.", progress=JobProgress.GET_INPUTS)
-    wps_inputs = parse_wps_inputs(wps_process, job, settings)
-    job.save_log("Preparing job outputs.", progress=JobProgress.GET_OUTPUTS)
-    wps_outputs = output_requests(wps_process)
-    if not job.is_local:
-        raise JobExecutionError(f"Remote execution of {job} on [{wps_url}] is not available on this server.")
-    process = get_db(settings).processes.fetch_by_id(job.process)
-    load_pywps_config(settings)
-    service = WorkerService(processes=[pywps_process_for(process)])
-    job.status = Status.RUNNING
-    update("Execution of the process started.", progress=JobProgress.EXECUTE_REQUEST)
 
     def on_progress(message: str, percent: Optional[float]) -> None:
         progress = map_progress(percent or 0, JobProgress.EXECUTE_MONITOR_LOOP, JobProgress.EXECUTE_MONITOR_DONE)
         update(f"Job execution monitoring (progress: {int(percent or 0)}%, status: {message or 'n/a'}).",
                progress=progress)
 
-    execution = service.execute_job(job, wps_inputs, wps_outputs, settings, progress=on_progress)
-    job["status_location"] = execution.statusLocation
+    process = get_db(settings).processes.fetch_by_id(job.process) if job.is_local else None
+    if process is not None and process.type == PROCESS_TYPE_OGCAPI:
+        _run_ogcapi_job(job, process, headers, settings, update, on_progress)
+        return
+    update("Fetching process description.", progress=JobProgress.DESCRIBE)
+    wps_process = fetch_wps_process(job, wps_url, headers, settings)
+    job.save_log("Parsing job inputs.", progress=JobProgress.GET_INPUTS)
+    wps_inputs = parse_wps_inputs(wps_process, job, settings)
+    job.save_log("Preparing job outputs.", progress=JobProgress.GET_OUTPUTS)
+    wps_outputs = output_requests(wps_process)
+    job.status = Status.RUNNING
+    if process is None:
+        update(f"Execution of the process started on the remote provider [{wps_url}].",
+               progress=JobProgress.EXECUTE_REQUEST)
+        execution = execute_remote_wps1(job, wps_url, wps_process, wps_inputs, wps_outputs, headers, settings,
+                                        on_progress)
+    else:
+        load_pywps_config(settings)
+        service = WorkerService(processes=[pywps_process_for(process)])
+        update("Execution of the process started.", progress=JobProgress.EXECUTE_REQUEST)
+        execution = service.execute_job(job, wps_inputs, wps_outputs, settings, progress=on_progress)
+        job["status_location"] = execution.statusLocation
     job.save_log(f"{job} initiation done.", progress=JobProgress.EXECUTE_STATUS_LOCATION)
     job.save_log("Job execution monitoring started.", progress=JobProgress.EXECUTE_MONITOR_START)
     _pull_process_log(job, settings)
@@ -140,19 +151,42 @@ def _run_job(job: Job, wps_url: str, headers: dict, settings: Any, update: Updat
     job.save_log(f"Job execution monitoring (progress: {execution.percentCompleted}%, status: "
                  f"{execution.statusMessage or 'n/a'}).", progress=JobProgress.EXECUTE_MONITOR_LOOP)
     if status == Status.SUCCESSFUL:
-        job["results"] = make_results_relative(ows2json_output_data(execution.processOutputs, wps_process),
-                                               settings)
-        job.status = Status.SUCCESSFUL
-        job.status_message = f"Job successful (status: {execution.statusMessage or 'succeeded'})."
-        job.save_log(job.status_message, progress=JobProgress.EXECUTE_MONITOR_DONE)
+        results = ows2json_output_data(execution.processOutputs, wps_process)
+        _set_success(job, make_results_relative(results, settings), execution.statusMessage or "succeeded")
     else:
         errors = [{"Code": err.code, "Locator": err.locator, "Text": err.text} for err in execution.errors]
-        job.status = Status.FAILED
-        job.status_message = f"Job failed (status: {execution.statusMessage or 'failed'})."
-        job.save_log(job.status_message, level=logging.ERROR, errors=errors or [execution.statusMessage])
+        _set_failure(job, errors or [execution.statusMessage or "unknown error"],
+                     execution.statusMessage or "failed")
         for err in errors:
             job.save_log(f"{err['Code']}: {err['Text']}", level=logging.ERROR)
     map_locations(job, settings)
+
+
+def _run_ogcapi_job(job: Job, process: Process, headers: dict, settings: Any, update: UpdateStatusPartialFunction,
+                    on_progress: Callable[[str, Optional[float]], None]) -> None:
+    """A process of a remote OGC API server: its inputs go as they are, its results keep remote references."""
+    job.status = Status.RUNNING
+    update(f"Execution of the process started on the remote server [{process.get('processDescriptionURL')}].",
+           progress=JobProgress.EXECUTE_REQUEST)
+    status, results, errors, message = execute_remote_ogcapi(job, process, headers, settings, on_progress)
+    job.save_log("Job execution monitoring started.", progress=JobProgress.EXECUTE_MONITOR_START)
+    if status == Status.SUCCESSFUL:
+        _set_success(job, results, message)
+    else:
+        _set_failure(job, errors, message)
+
+
+def _set_success(job: Job, results: list, message: str) -> None:
+    job["results"] = results
+    job.status = Status.SUCCESSFUL
+    job.status_message = f"Job successful (status: {message})."
+    job.save_log(job.status_message, progress=JobProgress.EXECUTE_MONITOR_DONE)
+
+
+def _set_failure(job: Job, errors: list, message: str) -> None:
+    job.status = Status.FAILED
+    job.status_message = f"Job failed (status: {message})."
+    job.save_log(job.status_message, level=logging.ERROR, errors=errors)
 
 
 def _pull_process_log(job: Job, settings: Any) -> None:

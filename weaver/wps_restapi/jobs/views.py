@@ -10,7 +10,14 @@ from pyramid.response import Response
 
 from weaver.database import get_db
 from weaver.datatype import Job
-from weaver.exceptions import JobGone, JobNotFound, NotAcceptable, ProcessNotFound, WeaverError
+from weaver.exceptions import (
+    JobGone,
+    JobNotFound,
+    NotAcceptable,
+    ProcessNotFound,
+    ServiceNotFound,
+    WeaverError,
+)
 from weaver.jobs.dismiss import dismiss_job
 from weaver.jobs.listing import list_jobs
 from weaver.jobs.results import outputs_document, results_response, single_output_response
@@ -35,6 +42,10 @@ class JobContext:
         if process_id and process_id.split(":")[0] != (self.job.process or "").split(":")[0]:
             raise ProcessNotFound(f"Job {job_id} does not belong to process '{process_id}'.",
                                   cause={"name": "process_id", "in": "path", "value": process_id})
+        provider_id = request.matchdict.get("provider_id")
+        if provider_id and provider_id != self.job.service:
+            raise ServiceNotFound(f"Job {job_id} does not belong to provider '{provider_id}'.",
+                                  cause={"name": "provider_id", "in": "path", "value": provider_id})
 
 
 def _status_view(request: Request) -> Response:
@@ -125,7 +136,8 @@ JOB_ROUTES: List[tuple] = [
     ("/exceptions", {"GET": _exceptions_view}, "Job errors."),
     ("/statistics", {"GET": _statistics_view}, "Job execution statistics."),
 ]
-JOB_PREFIXES = [("jobs", "/jobs/{job_id}"), ("process_jobs", "/processes/{process_id}/jobs/{job_id}")]
+JOB_PREFIXES = [("jobs", "/jobs/{job_id}"), ("process_jobs", "/processes/{process_id}/jobs/{job_id}"),
+                ("provider_jobs", "/providers/{provider_id}/processes/{process_id}/jobs/{job_id}")]
 
 
 def _build_services() -> List[Service]:

@@ -1,0 +1,191 @@
+"""Processes that run on a remote OGC API - Processes server, referenced by their description URL.
+
+A process of type ``ogcapi`` keeps the URL of the remote description; running it POSTs the job's inputs to
+``<url>/execution`` with ``Prefer: respond-async``, polls the job at the returned ``Location`` and fetches its
+``/results``. Results keep the remote references.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+import requests
+
+from weaver.config import get_settings
+from weaver.datatype import Job, Process
+from weaver.datatype.process import PROCESS_TYPE_OGCAPI
+from weaver.exceptions import InvalidParameterValue, JobExecutionError, ServiceUnreachable
+from weaver.processes.remote.monitor import (
+    ProgressCallback,
+    RemoteJobDismissed,
+    RemoteMonitor,
+    RemoteRequestError,
+    http_request,
+)
+from weaver.processes.remote.wps1 import client_headers
+from weaver.status import Status, map_status
+from weaver.typedefs import JSON
+
+LOGGER = logging.getLogger(__name__)
+JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
+DESCRIPTION_FIELDS = ("title", "description", "version", "keywords", "metadata", "jobControlOptions",
+                      "outputTransmission", "inputs", "outputs")
+
+
+def _io_mapping(items: Any) -> Dict[str, Any]:
+    """Inputs/outputs keyed by id, whether the remote lists them (older servers) or maps them."""
+    if isinstance(items, dict):
+        return dict(items)
+    mapping = {}
+    for item in items or []:
+        if isinstance(item, dict) and item.get("id"):
+            mapping[item["id"]] = {k: v for k, v in item.items() if k != "id"}
+    return mapping
+
+
+def fetch_remote_ogcapi_process(url: str, settings: Mapping[str, Any], process_id: Optional[str] = None) -> Process:
+    """A local process of type ``ogcapi`` built from the remote description at ``url`` (not stored here)."""
+    timeout = get_settings(settings)["weaver.wps_client_timeout"]
+    url = url.rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise InvalidParameterValue(f"Remote process reference [{url}] is not an HTTP(S) URL.",
+                                    cause={"name": "href", "in": "body", "value": url})
+    try:
+        response = http_request("GET", url, timeout, headers={"Accept": "application/json"})
+        body = response.json() if response.status_code == 200 else None
+    except (RemoteRequestError, ValueError) as exc:
+        raise ServiceUnreachable(f"Failed to retrieve the remote process description at [{url}]: {exc}",
+                                 cause={"url": url}) from exc
+    if isinstance(body, dict) and isinstance(body.get("process"), dict):
+        body = body["process"]  # older servers wrap the description
+    if not isinstance(body, dict) or not body.get("id"):
+        raise ServiceUnreachable(f"Remote reference [{url}] did not return an OGC process description "
+                                 f"(HTTP {response.status_code}).", cause={"url": url})
+    fields = {key: body[key] for key in DESCRIPTION_FIELDS if body.get(key) is not None}
+    fields["inputs"] = _io_mapping(body.get("inputs"))
+    fields["outputs"] = _io_mapping(body.get("outputs"))
+    local_id = process_id or body["id"]
+    return Process(
+        id=local_id, type=PROCESS_TYPE_OGCAPI, processDescriptionURL=url, executeEndpoint=f"{url}/execution",
+        package={"cwlVersion": "v1.2", "class": "CommandLineTool", "id": local_id,
+                 "hints": {"OGCAPIRequirement": {"process": url}}},
+        **fields,
+    )
+
+
+def _results_list(document: Any) -> List[JSON]:
+    """OGC results document ``{id: value | {href, type} | {value, mediaType} | {bbox, crs}}`` as job results."""
+    if isinstance(document, dict) and isinstance(document.get("outputs"), (dict, list)):
+        document = document["outputs"]  # older servers: {"outputs": [...]} or {"outputs": {...}}
+    if isinstance(document, list):
+        document = {item.get("id"): {k: v for k, v in item.items() if k != "id"}
+                    for item in document if isinstance(item, dict)}
+    results: List[JSON] = []
+    for output_id, value in (document or {}).items():
+        entry: JSON = {"id": output_id}
+        if isinstance(value, dict) and "href" in value:
+            entry["href"] = value["href"]
+            entry["type"] = value.get("type") or value.get("mediaType") or "application/octet-stream"
+        elif isinstance(value, dict) and "bbox" in value:
+            entry.update({k: value[k] for k in ("bbox", "crs") if k in value})
+        elif isinstance(value, dict) and "value" in value:
+            entry["value"] = value["value"]
+            if value.get("mediaType"):
+                entry["mediaType"] = value["mediaType"]
+        else:
+            entry["value"] = value
+        results.append(entry)
+    return results
+
+
+def _submit(process: Process, job: Job, headers: Dict[str, str], monitor: RemoteMonitor) -> requests.Response:
+    body: JSON = {"inputs": job.inputs or {}, "response": "document"}
+    if job.outputs:
+        body["outputs"] = job.outputs
+    send = dict(headers, **JSON_HEADERS, Prefer="respond-async")
+    execute_url = process.get("executeEndpoint") or f"{process['processDescriptionURL']}/execution"
+
+    def post() -> requests.Response:
+        response = http_request("POST", execute_url, monitor.timeout, json=body, headers=send)
+        if response.status_code in (404, 405) and execute_url.endswith("/execution"):
+            response = http_request("POST", execute_url[: -len("execution")] + "jobs", monitor.timeout,
+                                    json=body, headers=send)
+        return response
+
+    return monitor.call(post, "the execute request")
+
+
+def _remote_errors(location: str, headers: Dict[str, str], timeout: float) -> List[Any]:
+    """The remote job's exceptions when the server offers them (best effort: a failed job fails anyway)."""
+    try:
+        response = requests.get(f"{location}/exceptions", headers=dict(headers, Accept="application/json"),
+                                timeout=timeout)
+        errors = response.json() if response.status_code == 200 else []
+    except (requests.RequestException, ValueError):
+        return []
+    return errors if isinstance(errors, list) else [errors]
+
+
+def dismiss_remote_job(location: str, headers: Dict[str, str], timeout: float) -> None:
+    """Ask the remote server to dismiss its job (best effort: the local job is dismissed regardless)."""
+    try:
+        requests.delete(location, headers=dict(headers, Accept="application/json"), timeout=timeout)
+    except requests.RequestException as exc:
+        LOGGER.warning("Could not dismiss remote job [%s]: %s", location, exc)
+
+
+def execute_remote_ogcapi(job: Job, process: Process, headers: Optional[Mapping[str, str]],
+                          settings: Mapping[str, Any], progress: ProgressCallback
+                          ) -> Tuple[Status, List[JSON], List[Any], str]:
+    """Run the job on the remote OGC API server: ``(final status, results, errors, remote message)``."""
+    settings = get_settings(settings)
+    forwarded = client_headers(headers, settings)
+    url = process["processDescriptionURL"]
+    monitor = RemoteMonitor(job, settings, progress, url)
+    response = _submit(process, job, forwarded, monitor)
+    if response.status_code == 200:  # the server answered synchronously with the results
+        return Status.SUCCESSFUL, _results_list(response.json()), [], "completed synchronously"
+    location = response.headers.get("Location")
+    if response.status_code not in (201, 202) or not location:
+        raise JobExecutionError(f"Remote server [{url}] refused the execution (HTTP {response.status_code}): "
+                                f"{response.text[:500]}")
+    job["status_location"] = location
+    job.save_log(f"Remote job accepted by [{url}] (status location: {location}).")
+
+    def check() -> JSON:
+        reply = http_request("GET", location, monitor.timeout, headers=dict(forwarded, Accept="application/json"))
+        if reply.status_code != 200:
+            raise RemoteRequestError(f"HTTP {reply.status_code} from [{location}]")
+        try:
+            return reply.json()
+        except ValueError as exc:
+            raise RemoteRequestError(f"status of [{location}] is not JSON") from exc
+
+    try:
+        status_doc: JSON = {}
+        while True:
+            status_doc = monitor.call(check, "the status request")
+            status = map_status(status_doc.get("status") or "")
+            monitor.report(status_doc.get("progress", status_doc.get("percentCompleted")), status_doc.get("message"))
+            if status in (Status.SUCCESSFUL, Status.FAILED, Status.DISMISSED):
+                break
+            monitor.wait()
+    except RemoteJobDismissed:
+        dismiss_remote_job(location, forwarded, monitor.timeout)
+        raise
+    message = status_doc.get("message") or status.value
+    if status != Status.SUCCESSFUL:
+        errors = _remote_errors(location, forwarded, monitor.timeout) or [f"Remote job {status.value}: {message}"]
+        return Status.FAILED, [], errors, message
+
+    def fetch_results() -> Any:
+        reply = http_request("GET", f"{location}/results", monitor.timeout,
+                             headers=dict(forwarded, Accept="application/json", Prefer="return=minimal"))
+        if reply.status_code != 200:
+            raise RemoteRequestError(f"HTTP {reply.status_code} from [{location}/results]")
+        try:
+            return reply.json()
+        except ValueError as exc:
+            raise RemoteRequestError("results are not JSON") from exc
+
+    return Status.SUCCESSFUL, _results_list(monitor.call(fetch_results, "the results request")), [], message
