@@ -18,6 +18,10 @@ _TYPES = {
     colander.Boolean: {"type": "boolean"},
     colander.DateTime: {"type": "string", "format": "date-time"},
 }
+# query parameters of listings, declared as OGC API - Processes declares them (clients and test suites read them)
+_LIMIT = {"name": "limit", "in": "query", "required": False, "style": "form", "explode": False,
+          "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10}}
+_QUERY_PARAMETERS = {"/processes": [_LIMIT], "/jobs": [_LIMIT]}
 _DEFAULT_RESPONSES = {
     "400": {"description": "Invalid request."},
     "404": {"description": "Resource not found."},
@@ -65,8 +69,9 @@ def openapi_document(request: Request) -> Dict[str, Any]:
                 "tags": [path.strip("/").split("/")[0] or "api"],
                 "responses": dict({"200": {"description": "Success."}}, **_DEFAULT_RESPONSES),
             }
-            if parameters:
-                operation["parameters"] = parameters
+            query = _QUERY_PARAMETERS.get(path, []) if method == "GET" else []
+            if parameters or query:
+                operation["parameters"] = parameters + query
             schema = args.get("schema")
             if schema is not None:
                 node = schema() if isinstance(schema, type) else schema

@@ -23,6 +23,7 @@ from weaver.jobs.listing import list_jobs
 from weaver.jobs.results import outputs_document, results_response, single_output_response
 from weaver.jobs.status_doc import JOB_STATUS_CONTENT_TYPE, PROFILE_JOB_DESCRIPTION, job_links, job_status_document
 from weaver.status import Status, map_status
+from weaver.wps_restapi.jobs.xml_status import job_status_xml_response, requested_xml_type
 
 LOG_MEDIA_TYPES = ["application/json", "text/plain"]
 
@@ -50,6 +51,9 @@ class JobContext:
 
 def _status_view(request: Request) -> Response:
     job: Job = request.context.job
+    xml_type = requested_xml_type(request)
+    if xml_type:
+        return job_status_xml_response(job, request.registry.settings, xml_type)
     response = Response(json_body=job_status_document(job, request.registry.settings))
     response.headers["Content-Type"] = JOB_STATUS_CONTENT_TYPE
     response.headers.add("Link", f'<{PROFILE_JOB_DESCRIPTION}>; rel="profile"')
