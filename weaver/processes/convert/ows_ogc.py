@@ -12,7 +12,7 @@ from owslib.wps import Process as ProcessOWS
 from weaver.typedefs import JSON
 
 # maxOccurs at or above this count means "no limit" for the OGC form
-UNBOUNDED_THRESHOLD = 1 << 30
+UNBOUNDED_THRESHOLD = 1_000_000_000
 _LITERAL_SCHEMAS: Dict[str, JSON] = {
     "string": {"type": "string"},
     "anyuri": {"type": "string", "format": "uri"},

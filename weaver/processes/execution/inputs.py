@@ -20,7 +20,7 @@ from weaver.typedefs import JSON, AnyDatabaseContainer, AnyValueType, HeadersTyp
 from weaver.wps.service import WorkerService, describe_ows_process, load_pywps_config
 
 LOGGER = logging.getLogger(__name__)
-_DESCRIPTIONS: Dict[Tuple[str, str, str], ProcessOWS] = {}
+_DESCRIPTIONS: Dict[Tuple[str, str, str, str], ProcessOWS] = {}
 _DESCRIPTIONS_LOCK = threading.Lock()
 _FORMAT_KEYS = ("mime_type", "mimeType", "mediaType", "media_type", "type")
 _DROPPED_CLIENT_HEADERS = ("accept", "content-type", "content-length", "content-transfer-encoding")
@@ -35,7 +35,7 @@ def fetch_wps_process(job: Job, wps_url: str, headers: HeadersType, settings: Se
     settings = get_settings(settings)
     if job.is_local:
         process = get_db(settings).processes.fetch_by_id(job.process)
-        key = (process.id, process.version, wps_url)
+        key = (process.id, process.version, wps_url, str(process.get("revision", "")))
         with _DESCRIPTIONS_LOCK:
             cached = _DESCRIPTIONS.get(key)
         if cached is not None:
