@@ -100,7 +100,8 @@ def test_scatter_over_an_array(workflows, submit):
 
 def test_step_process_outputs_chain_through_their_own_jobs(workflows, submit):
     """A step process also runs on its own, and its output file feeds another job by its URL."""
-    first = submit("cwl-copy", {"inputs": {"source": {"href": _served_input(workflows)}}}, {"Prefer": "wait=10"})
+    source = {"href": _served_input(workflows), "type": "application/x-anything"}  # a File without format: any type
+    first = submit("cwl-copy", {"inputs": {"source": source}}, {"Prefer": "wait=10"})
     assert first.status_code == 200, first.text
     href = first.json()["copied"]["href"]
     second = submit("cwl-copy", {"inputs": {"source": {"href": href}, "name": "again.txt"}}, {"Prefer": "wait=10"})

@@ -170,6 +170,11 @@ def _supported_media_types(schema: Any) -> List[str]:
     return found
 
 
+
+def _constrains(supported: List[str]) -> bool:
+    """Whether declared media types restrict the submitted one (``*/*`` declares any media type)."""
+    return bool(supported) and "*/*" not in supported
+
 def _check_input_value(input_id: str, value: Any, description: JSON) -> None:
     kind = ogc_io_kind(description)
     schema = description.get("schema")
@@ -192,7 +197,7 @@ def _check_input_value(input_id: str, value: Any, description: JSON) -> None:
                                         cause={"name": input_id, "in": "body", "value": value})
         media_type = value_media_type(value)
         supported = _supported_media_types(schema)
-        if media_type and supported and media_type.split(";")[0].strip() not in supported + list(
+        if media_type and _constrains(supported) and media_type.split(";")[0].strip() not in supported + list(
                 _ALWAYS_ACCEPTED_MEDIA_TYPES):
             raise InvalidParameterValue(
                 f"Input '{input_id}' media type '{media_type}' is not supported (expected one of {supported}).",
@@ -201,7 +206,7 @@ def _check_input_value(input_id: str, value: Any, description: JSON) -> None:
     if kind == "complex":
         media_type = value_media_type(value)
         supported = _supported_media_types(schema)
-        if media_type and supported and media_type.split(";")[0].strip() not in supported + list(
+        if media_type and _constrains(supported) and media_type.split(";")[0].strip() not in supported + list(
                 _ALWAYS_ACCEPTED_MEDIA_TYPES):
             raise InvalidParameterValue(
                 f"Input '{input_id}' media type '{media_type}' is not supported (expected one of {supported}).",
@@ -253,7 +258,7 @@ def validate_process_io(process: Process, payload: ProcessExecution) -> None:
     for output_id, definition in outputs.items():
         media_type = value_media_type(definition)
         supported = _supported_media_types((process.outputs[output_id] or {}).get("schema"))
-        if media_type and supported and media_type.split(";")[0].strip() not in supported + list(
+        if media_type and _constrains(supported) and media_type.split(";")[0].strip() not in supported + list(
                 _ALWAYS_ACCEPTED_MEDIA_TYPES) + ["application/json"]:
             raise InvalidParameterValue(
                 f"Output '{output_id}' media type '{media_type}' is not supported (expected one of {supported}).",
