@@ -98,7 +98,12 @@ def parse_prefer_header_execute_mode(
     """
     modes = [str(m) for m in (DEFAULT_CONTROL_OPTIONS if supported_modes is None else supported_modes)]
     tokens = parse_prefer_tokens(headers)
-    wait: Optional[int] = _parse_wait(tokens["wait"]) if "wait" in tokens else None
+    if "wait" in tokens:
+        # "wait=1,2,3" or "wait=1;2;3" split into bare numbers: one wait with a list value, which is invalid
+        stray = [name for name in tokens if re.fullmatch(r"[\d.\s\"-]+", name)]
+        wait: Optional[int] = _parse_wait(tokens["wait"] + stray)
+    else:
+        wait = None
     want_async = "respond-async" in tokens
     if not modes:
         return ExecuteMode.ASYNC, None, {}

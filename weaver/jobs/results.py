@@ -6,16 +6,18 @@ import json
 import os
 import re
 import uuid
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
 from pyramid.response import Response
 
 from weaver.config import get_settings
+from weaver.database import get_db
 from weaver.datatype import Job
-from weaver.exceptions import JobGone, JobResultsFailed, JobResultsNotReady, OutputNotFound
+from weaver.exceptions import JobGone, JobResultsFailed, JobResultsNotReady, OutputNotFound, ProcessNotFound
 from weaver.execute import ExecuteResponse, ExecuteReturnPreference, ExecuteTransmissionMode
 from weaver.jobs import urls
 from weaver.jobs.status_doc import job_links
+from weaver.processes.convert.pywps_io import ogc_io_is_array
 from weaver.processes.job_io import normalize_outputs
 from weaver.status import Status, map_status
 
@@ -80,6 +82,39 @@ def _read_inline(settings: Mapping[str, Any], result: Dict[str, Any]) -> Any:
     return text
 
 
+def array_output_ids(job: Job, settings: Mapping[str, Any]) -> Set[str]:
+    """Outputs the process describes as arrays.
+
+    A WPS output holds one value, so the worker receives an array literal as its JSON text; the process
+    description says which outputs must be given back to clients as JSON arrays.
+    """
+    if not job.is_local or not job.process:
+        return set()
+    try:
+        process = get_db(get_settings(settings)).processes.fetch_by_id(job.process)
+    except ProcessNotFound:  # the process was undeployed since: results are shown as stored
+        return set()
+    return {out_id for out_id, desc in (process.outputs or {}).items()
+            if isinstance(desc, dict) and ogc_io_is_array(desc)}
+
+
+def _as_array(value: Any) -> Any:
+    """The JSON array carried as text by a literal output (unchanged when it is not one)."""
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return value
+        if isinstance(decoded, list):
+            return decoded
+    return value
+
+
+def _with_arrays(results: List[Dict[str, Any]], arrays: Set[str]) -> List[Dict[str, Any]]:
+    return [dict(res, value=_as_array(res["value"])) if res.get("id") in arrays and "value" in res else res
+            for res in results]
+
+
 def _requested_mode(job: Job, output_id: str, result: Dict[str, Any]) -> str:
     selection = normalize_outputs(job.outputs) or {}
     mode = (selection.get(output_id) or {}).get("transmissionMode")
@@ -107,16 +142,17 @@ def _document_entry(job: Job, settings: Mapping[str, Any], result: Dict[str, Any
     return result.get("value")
 
 
-def selected_results(job: Job) -> List[Dict[str, Any]]:
-    """Results restricted to the outputs the request selected (all when none was)."""
+def selected_results(job: Job, settings: Optional[Mapping[str, Any]] = None) -> List[Dict[str, Any]]:
+    """Results restricted to the outputs the request selected (all when none was), arrays decoded."""
     selection = normalize_outputs(job.outputs)
-    return [res for res in job.results if selection is None or res["id"] in selection]
+    results = [res for res in job.results if selection is None or res["id"] in selection]
+    return _with_arrays(results, array_output_ids(job, settings)) if settings is not None else results
 
 
 def results_document(job: Job, settings: Mapping[str, Any]) -> Dict[str, Any]:
     """``{output_id: literal | {value, mediaType} | {href, type} | [..]}`` per OGC API - Processes."""
     document: Dict[str, Any] = {}
-    for result in selected_results(job):
+    for result in selected_results(job, settings):
         entry = _document_entry(job, settings, result)
         if result["id"] in document:  # several values of one output form an array
             previous = document[result["id"]]
@@ -150,8 +186,8 @@ def results_response(job: Job, settings: Mapping[str, Any], status: int = 200,
                     f'<{urls.status_url(settings, job)}>; rel="status"']
     if job.execution_response != ExecuteResponse.RAW.value:
         body = json.dumps(results_document(job, settings)).encode("utf-8")
-        response = Response(body=body, status=status, content_type="application/json", charset="utf-8",
-                            headers=headers)
+        response = Response(body=body, status=status, headers=headers)
+        response.content_type = "application/json"
         response.headers["Content-Profile"] = PROFILE_OGC_RESULTS
     else:
         response = _raw_response(job, settings, status, headers, link_headers)
@@ -162,7 +198,7 @@ def results_response(job: Job, settings: Mapping[str, Any], status: int = 200,
 
 def _raw_response(job: Job, settings: Mapping[str, Any], status: int, headers: Dict[str, str],
                   link_headers: List[str]) -> Response:
-    results = selected_results(job)
+    results = selected_results(job, settings)
     by_value = [res for res in results if _requested_mode(job, res["id"], res) == "value" or "href" not in res]
     by_reference = [res for res in results if res not in by_value]
     for res in by_reference:
@@ -179,8 +215,10 @@ def _raw_response(job: Job, settings: Mapping[str, Any], status: int, headers: D
     chunks: List[bytes] = []
     for res in by_value:
         body, media_type = _raw_part(job, settings, res)
-        chunks.append(f"--{boundary}\r\nContent-Type: {media_type}\r\nContent-ID: <{res['id']}@{job.id}>\r\n\r\n"
-                      .encode("utf-8") + body + b"\r\n")
+        location = (urls.output_file_url(settings, res["href"]) if str(res.get("href", "")).startswith("/")
+                    else f"{urls.results_url(settings, job)}/{res['id']}")
+        chunks.append(f"--{boundary}\r\nContent-Type: {media_type}\r\nContent-ID: <{res['id']}@{job.id}>\r\n"
+                      f"Content-Location: {location}\r\n\r\n".encode("utf-8") + body + b"\r\n")
     chunks.append(f"--{boundary}--\r\n".encode("utf-8"))
     response = Response(body=b"".join(chunks), status=status, headers=headers)
     response.headers["Content-Type"] = f'multipart/mixed; boundary="{boundary}"'
@@ -191,7 +229,7 @@ def outputs_document(job: Job, settings: Mapping[str, Any]) -> Dict[str, Any]:
     """``/jobs/{id}/outputs``: every output as ``{href, type}`` or ``{value}``."""
     raise_if_results_unavailable(job, settings)
     outputs: Dict[str, Any] = {}
-    for result in job.results:
+    for result in _with_arrays(job.results, array_output_ids(job, settings)):
         if "href" in result:
             href = result["href"]
             entry: Dict[str, Any] = {"href": urls.output_file_url(settings, href) if href.startswith("/") else href,
@@ -209,7 +247,7 @@ def outputs_document(job: Job, settings: Mapping[str, Any]) -> Dict[str, Any]:
 def single_output_response(job: Job, settings: Mapping[str, Any], output_id: str) -> Response:
     """``/jobs/{id}/results/{output_id}``: the raw content of one output."""
     raise_if_results_unavailable(job, settings)
-    matches = [res for res in job.results if res["id"] == output_id]
+    matches = [res for res in _with_arrays(job.results, array_output_ids(job, settings)) if res["id"] == output_id]
     if not matches:
         raise OutputNotFound(f"Job {job.id} has no output '{output_id}'.",
                              cause={"name": "output_id", "in": "path", "value": output_id})

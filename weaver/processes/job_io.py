@@ -26,8 +26,10 @@ def normalize_inputs(inputs: Any) -> Dict[str, List[Any]]:
         item = dict(item)
         input_id = item.pop("id")
         value: Any = item
-        if len(item) == 1 and next(iter(item)) in VALUE_KEYS and not isinstance(item[next(iter(item))], dict):
-            value = item[next(iter(item))]  # {"id": x, "data": v} is the plain literal v
+        if len(item) == 1 and next(iter(item)) in VALUE_KEYS:
+            inner = item[next(iter(item))]
+            if not isinstance(inner, dict) or "bbox" in inner:
+                value = inner  # {"id": x, "data": v} is the plain value v (a bbox object stays one)
         result.setdefault(input_id, []).append(value)
     return result
 

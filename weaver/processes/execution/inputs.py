@@ -14,7 +14,7 @@ from weaver.database import get_db
 from weaver.datatype import Job
 from weaver.exceptions import JobExecutionError
 from weaver.processes.convert import OWS_Input_Type, ProcessOWS
-from weaver.processes.job_io import input_value_kind, normalize_inputs
+from weaver.processes.job_io import input_value_kind, normalize_inputs, unwrap_value
 from weaver.processes.wps_process import pywps_process_for
 from weaver.typedefs import JSON, AnyDatabaseContainer, AnyValueType, HeadersType, JobValueBbox, SettingsType
 from weaver.wps.service import WorkerService, describe_ows_process, load_pywps_config
@@ -160,6 +160,9 @@ def parse_wps_inputs(wps_process: ProcessOWS, job: Job, container: Optional[AnyD
         input_id = description.identifier
         values: List[Any] = []
         for value in submitted.get(input_id, []):
+            if description.dataType not in ("ComplexData", "BoundingBoxData") and input_value_kind(value) == "value" \
+                    and isinstance(unwrap_value(value), list):
+                value = unwrap_value(value)  # a qualified array of literals repeats the literal input
             values.extend(value if isinstance(value, list) else [value])
         for value in values:
             if value is None:

@@ -25,6 +25,7 @@ from weaver.execute import (
 from weaver.jobs import urls
 from weaver.jobs.results import results_response
 from weaver.jobs.status_doc import JOB_STATUS_CONTENT_TYPE, job_status_document
+from weaver.processes.execution.kvp import kvp_execution_request
 from weaver.processes.execution.task import execute_process
 from weaver.processes.execution.validate import (
     get_header,
@@ -32,6 +33,7 @@ from weaver.processes.execution.validate import (
     validate_job_accept_header,
     validate_job_accept_profile,
     validate_job_json,
+    validate_input_references,
     validate_job_schema,
     validate_process_exec_mode,
     validate_process_id,
@@ -124,13 +126,24 @@ def resolve_job_return(payload: ProcessExecution, headers: Dict[str, str]) -> Tu
 def submit_job(request: Request, reference: Union[Service, Process], tags: Optional[List[str]] = None,
                process_id: Optional[str] = None) -> AnyResponseType:
     """Generates the job submission from details retrieved in the request."""
-    settings = get_settings(request.registry.settings)
     body = validate_job_json(request)
-    context = get_wps_output_context(request.headers, settings["weaver.wps_output_context"])
+    return _submit_request_job(request, reference, body, _headers_dict(request.headers), tags, process_id)
+
+
+def submit_job_from_kvp(request: Request, process: Process) -> AnyResponseType:
+    """Execute a process from the query parameters of ``GET /processes/{id}/execution``."""
+    body, headers = kvp_execution_request(list(request.GET.items()), _headers_dict(request.headers))
+    return _submit_request_job(request, process, body, headers, ["kvp"], process.id)
+
+
+def _submit_request_job(request: Request, reference: Union[Service, Process], body: ProcessExecution,
+                        headers: Dict[str, str], tags: Optional[List[str]], process_id: Optional[str]
+                        ) -> AnyResponseType:
+    settings = get_settings(request.registry.settings)
+    context = get_wps_output_context(headers, settings["weaver.wps_output_context"])
     tags = list(tags or [])
     tags.extend(tag.strip() for tag in request.params.get("tags", "").split(",") if tag.strip())
-    language = match_accept_language(request.headers.get("Accept-Language"))
-    headers = _headers_dict(request.headers)
+    language = match_accept_language(get_header(headers, "Accept-Language"))
     if isinstance(reference, Service):
         return submit_job_handler(body, settings, reference.url, provider=reference, process=process_id,
                                   is_local=False, visibility=Visibility.PUBLIC, language=language,
@@ -156,6 +169,7 @@ def submit_job_handler(payload: ProcessExecution, settings: SettingsType, wps_ur
     if is_local and process_obj is not None:
         validate_process_io(process_obj, payload)
         validate_process_id(process_obj, payload)
+    validate_input_references(payload, settings)
     control_options = process_obj.job_control_options if process_obj is not None and is_local \
         else list(DEFAULT_CONTROL_OPTIONS)
     max_wait = settings["weaver.execute_sync_max_wait"]
@@ -257,13 +271,15 @@ def submit_job_dispatch_task(job: Job, *, container: AnySettingsContainer, heade
             LOGGER.warning("%s took too long (> %ss): resume with asynchronous execution.", job, wait)
         else:
             job = store.fetch_by_id(job.id)
-            if job.execution_wait and job.execution_mode == ExecuteMode.SYNC.value:
+            if job.execution_wait and job.execution_mode == ExecuteMode.SYNC.value \
+                    and "wait" in parse_prefer_tokens(_headers_dict(headers)):
                 preference_applied["Preference-Applied"] = f"wait={job.execution_wait}"
             if job.success:
                 return results_response(job, settings, extra_headers=preference_applied)
             return _status_response(job, settings, 400 if job.is_finished else 201)
     response = _status_response(job, settings, status_code)
-    if job.execution_mode == ExecuteMode.ASYNC.value:
+    if job.execution_mode == ExecuteMode.ASYNC.value and "respond-async" in parse_prefer_tokens(
+            _headers_dict(headers)):
         applied = "respond-async"
         prefer_return = parse_prefer_return(_headers_dict(headers))
         if prefer_return and prefer_return.value == job.execution_return:
@@ -301,6 +317,7 @@ def update_job_parameters(job: Job, request: Request) -> None:
     if "inputs" in payload or "outputs" in payload:
         merged = {"inputs": payload.get("inputs", job.inputs), "outputs": payload.get("outputs", job.outputs)}
         validate_process_io(process, merged)
+        validate_input_references(merged, get_settings(request.registry.settings))
         job["inputs"], job["outputs"] = merged["inputs"], merged["outputs"]
     headers = _headers_dict(request.headers)
     max_wait = get_settings(request.registry.settings)["weaver.execute_sync_max_wait"]

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
-from typing import Any, Dict, List, Optional, Type, Union
+from typing import Any, Dict, List, Mapping, Optional, Type, Union
+from urllib.parse import unquote, urlparse
 
 import colander
 import jsonschema
@@ -263,6 +265,63 @@ def validate_process_io(process: Process, payload: ProcessExecution) -> None:
             raise InvalidParameterValue(
                 f"Output '{output_id}' media type '{media_type}' is not supported (expected one of {supported}).",
                 cause={"name": output_id, "in": "body", "value": definition})
+
+
+def allowed_input_dirs(settings: Mapping[str, Any]) -> List[str]:
+    """Directories ``file://`` inputs may come from: the configured ones, the outputs and the work directory."""
+    configured = [path.strip() for path in str(settings["weaver.allowed_input_paths"]).split(",") if path.strip()]
+    return [os.path.realpath(path) for path in configured + [settings["weaver.wps_output_dir"],
+                                                           settings["weaver.wps_workdir"]] if path]
+
+
+def _reference_error(input_id: str, href: Any, reason: str) -> InvalidParameterValue:
+    return InvalidParameterValue(f"Input '{input_id}' reference [{href}] is not allowed: {reason}",
+                                 cause={"name": input_id, "in": "body", "value": href})
+
+
+def validate_input_reference(input_id: str, href: Any, settings: Mapping[str, Any]) -> None:
+    """An ``href`` input must be ``http(s)://host/...`` or a ``file://`` path inside an allowed directory.
+
+    Anything else (other schemes, paths escaping the allowed directories through ``..`` or symbolic links) is
+    refused before a job exists, rather than failing in the worker.
+    """
+    if not isinstance(href, str) or not href.strip():
+        raise _reference_error(input_id, href, "a reference must be a non-empty string.")
+    parsed = urlparse(href.strip())
+    scheme = parsed.scheme.lower()
+    if scheme in ("http", "https"):
+        if not parsed.netloc:
+            raise _reference_error(input_id, href, "the URL has no host.")
+        return
+    if scheme not in ("file", ""):
+        raise _reference_error(input_id, href, f"scheme '{scheme}' is not supported (http, https or file).")
+    if scheme == "file" and parsed.netloc not in ("", "localhost"):
+        raise _reference_error(input_id, href, "a file reference cannot name a remote host.")
+    path = unquote(parsed.path if scheme == "file" else href.strip())
+    if not os.path.isabs(path):
+        raise _reference_error(input_id, href, "a file reference must be an absolute path.")
+    real = os.path.realpath(path)
+    if not any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in allowed_input_dirs(settings)):
+        raise _reference_error(input_id, href, "the file is outside the directories inputs may be read from.")
+
+
+def validate_input_references(payload: ProcessExecution, settings: Mapping[str, Any]) -> None:
+    """Check every ``href`` of the submitted inputs (see :func:`validate_input_reference`).
+
+    Nested ``process`` and ``collection`` inputs are refused here too: the worker does not resolve them, and a
+    request is better refused than turned into a job certain to fail.
+    """
+    for input_id, values in normalize_inputs(payload.get("inputs")).items():
+        for value in values:
+            for item in value if isinstance(value, list) else [value]:
+                kind = input_value_kind(item)
+                if kind == "href":
+                    validate_input_reference(input_id, item.get("href", item.get("reference")), settings)
+                elif kind in ("process", "collection"):
+                    raise InvalidParameterValue(
+                        f"Input '{input_id}' is a nested '{kind}' input, which this server does not resolve: "
+                        f"give its value or a reference to its data instead.",
+                        cause={"name": input_id, "in": "body", "value": item})
 
 
 def get_wps_output_context(headers: AnyHeadersContainer, default_context: str) -> Optional[str]:

@@ -21,8 +21,14 @@ from weaver.exceptions import (
 from weaver.jobs.dismiss import dismiss_job
 from weaver.jobs.listing import list_jobs
 from weaver.jobs.results import outputs_document, results_response, single_output_response
-from weaver.jobs.status_doc import JOB_STATUS_CONTENT_TYPE, PROFILE_JOB_DESCRIPTION, job_links, job_status_document
+from weaver.jobs.status_doc import JOB_STATUS_CONTENT_TYPE, PROFILE_JOB_DESCRIPTION, job_status_document
 from weaver.status import Status, map_status
+from weaver.wps_restapi.jobs.part4 import (
+    create_job_view,
+    job_inputs_view,
+    trigger_job_view,
+    update_job_view,
+)
 from weaver.wps_restapi.jobs.xml_status import job_status_xml_response, requested_xml_type
 
 LOG_MEDIA_TYPES = ["application/json", "text/plain"]
@@ -85,18 +91,6 @@ def _raise_if_dismissed(job: Job) -> None:
         raise JobGone(f"Job {job.id} was dismissed.", title="JobDismissed", cause={"status": job.status})
 
 
-def _inputs_view(request: Request) -> Dict[str, Any]:
-    job: Job = request.context.job
-    return {
-        "mode": job.execution_mode,
-        "response": job.execution_response,
-        "inputs": job.inputs,
-        "outputs": job.outputs,
-        "headers": job.get("request_headers") or {},
-        "links": job_links(job, request.registry.settings),
-    }
-
-
 def _logs_view(request: Request) -> Response:
     job: Job = request.context.job
     _raise_if_dismissed(job)
@@ -131,11 +125,12 @@ def _jobs_view(request: Request) -> Dict[str, Any]:
 
 
 JOB_ROUTES: List[tuple] = [
-    ("", {"GET": _status_view, "DELETE": _dismiss_view}, "Job status; DELETE dismisses it."),
-    ("/results", {"GET": _results_view}, "Job results."),
+    ("", {"GET": _status_view, "DELETE": _dismiss_view, "PATCH": update_job_view},
+     "Job status; DELETE dismisses it; PATCH updates a created job."),
+    ("/results", {"GET": _results_view, "POST": trigger_job_view}, "Job results; POST triggers a created job."),
     ("/results/{output_id}", {"GET": _single_output_view}, "One output of the job results."),
     ("/outputs", {"GET": _outputs_view}, "Job outputs."),
-    ("/inputs", {"GET": _inputs_view}, "Inputs and parameters submitted for the job."),
+    ("/inputs", {"GET": job_inputs_view}, "Inputs and parameters submitted for the job."),
     ("/logs", {"GET": _logs_view}, "Job execution logs."),
     ("/exceptions", {"GET": _exceptions_view}, "Job errors."),
     ("/statistics", {"GET": _statistics_view}, "Job execution statistics."),
@@ -147,6 +142,7 @@ JOB_PREFIXES = [("jobs", "/jobs/{job_id}"), ("process_jobs", "/processes/{proces
 def _build_services() -> List[Service]:
     services = [Service(name="jobs", path="/jobs", description="List of jobs.")]
     services[0].add_view("GET", _jobs_view)
+    services[0].add_view("POST", create_job_view)
     for prefix_name, prefix in JOB_PREFIXES:
         for suffix, views, description in JOB_ROUTES:
             name = f"{prefix_name}_job{suffix.replace('/', '_').replace('{', '').replace('}', '')}"

@@ -13,6 +13,7 @@ from weaver.datatype import Process
 from weaver.exceptions import InvalidParameterValue
 from weaver.jobs.listing import list_jobs
 from weaver.processes.execution import submit_job, submit_job_dispatch_wps
+from weaver.processes.execution.submit import submit_job_from_kvp
 from weaver.visibility import Visibility
 from weaver.wps_restapi import swagger_definitions as sd
 
@@ -114,6 +115,12 @@ def _execute(request: Request) -> Any:
 @execution_service.post(schema=sd.Execute)
 def execute_process_view(request: Request) -> Any:
     return _execute(request)
+
+
+@execution_service.get()
+def execute_process_kvp_view(request: Request) -> Any:
+    """KVP execution: inputs, outputs and response options as query parameters."""
+    return submit_job_from_kvp(request, request.context.process)
 
 
 @process_jobs_service.post(schema=sd.Execute)

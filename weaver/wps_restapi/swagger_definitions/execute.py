@@ -86,7 +86,7 @@ class ExecuteOutputs(colander.SchemaType):
                 if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                     raise colander.Invalid(node, f"Output at index {index} must be an object with a string 'id'.")
                 try:
-                    result_list.append(definition.deserialize(item))
+                    result_list.append({**definition.deserialize(item), "id": item["id"]})
                 except colander.Invalid as exc:
                     raise colander.Invalid(node, f"Invalid output '{item['id']}': {exc.asdict()}") from exc
             return result_list
