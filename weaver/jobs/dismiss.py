@@ -5,14 +5,14 @@ import logging
 import os
 import shutil
 import uuid
-from typing import Any, Mapping
+from typing import Any, Dict, List, Mapping
 
 from pyramid_celery import celery_app
 
 from weaver.config import get_settings
 from weaver.database import get_db
 from weaver.datatype import Job
-from weaver.exceptions import JobGone
+from weaver.exceptions import JobGone, JobNotFound, UnprocessableEntity
 from weaver.status import Status, is_running, map_status
 
 LOGGER = logging.getLogger(__name__)
@@ -43,7 +43,8 @@ def dismiss_job(job: Job, settings: Mapping[str, Any]) -> Job:
         raise JobGone(f"Job {job.id} is already dismissed.", title="JobDismissed", value=job.id,
                       cause={"status": Status.DISMISSED.value})
     if is_running(job.status) and _is_task_id(job.task_id):
-        celery_app.control.revoke(job.task_id, terminate=True, signal="SIGTERM")
+        # the worker kills the pool process running the task; a queued task is dropped when a worker gets it
+        celery_app.control.revoke(job.task_id, terminate=True, signal="SIGKILL")
     job["status"] = Status.DISMISSED.value
     job.status_message = "Job dismissed."
     job.save_log(job.status_message)
@@ -51,3 +52,22 @@ def dismiss_job(job: Job, settings: Mapping[str, Any]) -> Job:
     get_db(settings).jobs.update_job(job)
     remove_job_outputs(job, settings)
     return job
+
+
+def dismiss_jobs(settings: Mapping[str, Any], body: Any) -> Dict[str, List[str]]:
+    """``DELETE /jobs`` with ``{"jobs": [ids]}``: dismiss every job found; ``{"jobs": [found ids]}`` (unknown skipped)."""
+    ids = body.get("jobs") if isinstance(body, dict) else None
+    if not isinstance(ids, list) or not ids or not all(isinstance(item, str) and _is_task_id(item) for item in ids):
+        raise UnprocessableEntity("Body must be {\"jobs\": [<job UUID>, ...]} with at least one job UUID.",
+                                  cause={"name": "jobs", "in": "body", "value": ids})
+    store = get_db(settings).jobs
+    dismissed: List[str] = []
+    for job_id in dict.fromkeys(ids):
+        try:
+            job = store.fetch_by_id(job_id)
+        except JobNotFound:
+            continue
+        if map_status(job.status) != Status.DISMISSED:
+            dismiss_job(job, settings)
+        dismissed.append(job.id)
+    return {"jobs": dismissed}

@@ -1,39 +1,107 @@
-"""Job store on MongoDB."""
+"""Job store on MongoDB: writes, the lifecycle guards of workers and reaper, and listing counters.
+
+Two pieces of bookkeeping keep listings fast on stores whose queries cost time per matching document:
+
+- every job gets an insertion sequence number ``seq`` (newest = highest), so that the newest page of a listing
+  is read from a narrow ``seq`` window instead of sorting every match (see :mod:`weaver.store.job_query`);
+- ``job_counts`` holds one counter per (access, status, process, service), moved on every status change, so
+  that the ``total`` of the common listings is a sum over a few counters instead of a count of every match.
+
+Both are rebuilt from the jobs themselves at start (:meth:`MongodbJobStore.create_indexes`).
+"""
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import pymongo
+from pymongo import ReturnDocument
 from pymongo.database import Database
 
 from weaver.datatype.job import Job, now
 from weaver.exceptions import JobNotFound, JobRegistrationError
+from weaver.store.job_query import JobFilters, JobQueryMixin
 
-# fields a job listing needs to build status documents; logs and results stay out of listings
-LISTING_FIELDS = ("id", "task_id", "process", "service", "status", "status_message", "progress", "created",
-                  "started", "finished", "updated", "title", "access", "tags", "execution_mode", "context")
+COUNTER_FIELDS = ("access", "status", "process", "service")
+# owned by the running task's heartbeat thread: whole-document writes of the task must never roll it back
+HEARTBEAT_FIELD = "heartbeat_expires"
+# the shapes listings query, each with the insertion sequence last (newest pages come from a seq window)
+LISTING_INDEXES: Sequence[Sequence[str]] = (
+    ("access", "seq"), ("access", "process", "seq"), ("access", "service", "seq"), ("access", "status", "seq"),
+    ("access", "process", "status", "seq"), ("access", "tags", "seq"), ("access", "created"),
+    ("access", "finished"), ("access", "duration"), ("user_id", "seq"),
+)
 
 
-class MongodbJobStore:
-    """Jobs collection: insert, fetch by id, update whole or by fields, page through listings."""
+def _counter_key(doc: Dict[str, Any]) -> Dict[str, Any]:
+    return {name: doc.get(name) for name in COUNTER_FIELDS}
+
+
+class MongodbJobStore(JobQueryMixin):
+    """Jobs collection: insert, fetch by id, update whole or by fields, lifecycle guards, listings."""
 
     def __init__(self, database: Database) -> None:
         self.collection = database["jobs"]
+        self.counters = database["job_counts"]
+        self.meta = database["job_meta"]
 
+    # ----- start -----
     def create_indexes(self) -> None:
+        """Indexes of every query shape, then the sequence numbers and counters checked against the jobs."""
         self.collection.create_index([("id", pymongo.ASCENDING)], unique=True)
-        self.collection.create_index([("access", pymongo.ASCENDING), ("created", pymongo.DESCENDING)])
-        self.collection.create_index([("process", pymongo.ASCENDING), ("created", pymongo.DESCENDING)])
-        self.collection.create_index([("status", pymongo.ASCENDING), ("created", pymongo.DESCENDING)])
+        for fields in LISTING_INDEXES:
+            order = pymongo.DESCENDING if fields[-1] in ("seq", "created", "finished") else pymongo.ASCENDING
+            self.collection.create_index([(name, pymongo.ASCENDING) for name in fields[:-1]] + [(fields[-1], order)])
+        self.collection.create_index([("status", pymongo.ASCENDING), (HEARTBEAT_FIELD, pymongo.ASCENDING)])
+        self.collection.create_index([("status", pymongo.ASCENDING), ("updated", pymongo.ASCENDING)])
+        self._number_unsequenced()
+        self.rebuild_counters()
 
+    def _number_unsequenced(self) -> None:
+        docs = list(self.collection.find({"seq": {"$exists": False}}, {"_id": False, "id": True, "created": True}))
+        for doc in sorted(docs, key=lambda item: item.get("created") or now()):
+            self.collection.update_one({"id": doc["id"]}, {"$set": {"seq": self._next_seq()}})
+
+    def rebuild_counters(self) -> None:
+        """Recount every (access, status, process, service) group from the jobs (linear: at start only)."""
+        groups: Dict[Tuple[Any, ...], int] = {}
+        for doc in self.collection.find({}, {"_id": False, **{name: True for name in COUNTER_FIELDS}}):
+            key = tuple(doc.get(name) for name in COUNTER_FIELDS)
+            groups[key] = groups.get(key, 0) + 1
+        self.counters.delete_many({})
+        if groups:
+            self.counters.insert_many([dict(zip(COUNTER_FIELDS, key), n=count) for key, count in groups.items()])
+
+    def _next_seq(self) -> int:
+        doc = self.meta.find_one_and_update({"_id": "jobs"}, {"$inc": {"seq": 1}}, upsert=True,
+                                            return_document=ReturnDocument.AFTER)
+        return int(doc["seq"])
+
+    def last_seq(self) -> int:
+        doc = self.meta.find_one({"_id": "jobs"})
+        return int(doc["seq"]) if doc else 0
+
+    def _count_move(self, before: Optional[Dict[str, Any]], after: Optional[Dict[str, Any]]) -> None:
+        old = _counter_key(before) if before else None
+        new = _counter_key(after) if after else None
+        if old == new:
+            return
+        if old is not None:
+            self.counters.update_one(old, {"$inc": {"n": -1}}, upsert=True)
+        if new is not None:
+            self.counters.update_one(new, {"$inc": {"n": 1}}, upsert=True)
+
+    # ----- writes -----
     def insert_job(self, job: Job) -> Job:
         """Store a new job; it is readable by anyone as soon as this returns."""
         job["updated"] = now()
         try:
+            job["seq"] = self._next_seq()
             self.collection.insert_one(job.params())
         except pymongo.errors.PyMongoError as exc:
             raise JobRegistrationError(f"Failed to store {job}: {exc}") from exc
+        self._count_move(None, job)
         return job
 
     def fetch_by_id(self, job_id: str) -> Job:
@@ -43,6 +111,14 @@ class MongodbJobStore:
                               cause={"name": "job_id", "in": "path", "value": str(job_id)})
         return Job(doc)
 
+    def _set(self, query: Dict[str, Any], fields: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        """``$set`` on one job; returns its counted fields before the write (None when nothing matched)."""
+        projection = {"_id": False, **{name: True for name in COUNTER_FIELDS}}
+        before = self.collection.find_one_and_update(query, {"$set": fields}, projection=projection)
+        if before is not None:
+            self._count_move(before, dict(before, **{k: v for k, v in fields.items() if k in COUNTER_FIELDS}))
+        return before
+
     def update_job(self, job: Job, unless_status: Optional[Sequence[str]] = None) -> bool:
         """Write the whole job document (at milestones, never per log line).
 
@@ -50,15 +126,18 @@ class MongodbJobStore:
         dismissed meanwhile stays dismissed); returns whether the job was written.
         """
         job["updated"] = now()
+        if job.started and job.finished:
+            job["duration"] = (job.finished - job.started).total_seconds()
         params = job.params()
-        params.pop("id", None)
+        for name in ("id", "seq", HEARTBEAT_FIELD):
+            params.pop(name, None)
         query: Dict[str, Any] = {"id": job.id}
         if unless_status:
             query["status"] = {"$nin": list(unless_status)}
-        result = self.collection.update_one(query, {"$set": params})
-        if not result.matched_count and not unless_status:
+        matched = self._set(query, params) is not None
+        if not matched and not unless_status:
             raise JobNotFound(f"Could not find job with specified 'job_id': {job.id}")
-        return bool(result.matched_count)
+        return matched
 
     def update_fields(self, job_id: str, fields: Dict[str, Any], only_if_status: Optional[Iterable[str]] = None
                       ) -> bool:
@@ -66,44 +145,72 @@ class MongodbJobStore:
         query: Dict[str, Any] = {"id": str(job_id)}
         if only_if_status is not None:
             query["status"] = {"$in": list(only_if_status)}
-        fields = dict(fields, updated=now())
-        return bool(self.collection.update_one(query, {"$set": fields}).matched_count)
+        return self._set(query, dict(fields, updated=now())) is not None
 
-    def find_jobs(self, *, process: Optional[str] = None, service: Optional[str] = None,
-                  status: Optional[Sequence[str]] = None, access: Optional[str] = None,
-                  tags: Optional[Sequence[str]] = None, page: int = 0, limit: int = 10,
-                  sort: str = "created", ascending: bool = False, fields: Sequence[str] = LISTING_FIELDS
-                  ) -> Tuple[List[Job], int]:
-        """One page of jobs matching the filters, newest first, and the total count of matches."""
-        query: Dict[str, Any] = {}
-        if process:
-            query["process"] = process
-        if service:
-            query["service"] = service
-        if status:
-            query["status"] = {"$in": list(status)}
-        if access:
-            query["access"] = access
-        if tags:
-            query["tags"] = {"$all": list(tags)}
-        projection = {name: True for name in fields}
-        projection["_id"] = False
-        cursor = (self.collection.find(query, projection)
-                  .sort(sort, pymongo.ASCENDING if ascending else pymongo.DESCENDING)
-                  .skip(page * limit).limit(limit))
-        jobs = [Job(doc) for doc in cursor]
-        total = self.collection.count_documents(query)
-        return jobs, total
+    # ----- worker lifecycle -----
+    def claim_job(self, job_id: str, claimable: Sequence[str], running: Sequence[str], fields: Dict[str, Any]
+                  ) -> Optional[Job]:
+        """Atomically take a job for execution; None when another live worker holds it or it is finished.
 
-    def find_unfinished(self, statuses: Sequence[str], older_than_seconds: float) -> List[Job]:
-        """Jobs not updated for a while in the given statuses (candidates for the orphan reaper)."""
-        limit = now() - timedelta(seconds=older_than_seconds)
-        docs = self.collection.find({"status": {"$in": list(statuses)}, "updated": {"$lt": limit}},
-                                    {"_id": False, "logs": False})
+        A job is claimable in one of ``claimable`` statuses (accepted, queued), or in one of ``running`` whose
+        heartbeat expired (its worker died and the broker redelivered the task).
+        """
+        query = {"id": str(job_id), "$or": [{"status": {"$in": list(claimable)}},
+                                            {"status": {"$in": list(running)}, HEARTBEAT_FIELD: {"$lt": now()}}]}
+        if self._set(query, dict(fields, updated=now())) is None:
+            return None
+        return self.fetch_by_id(job_id)
+
+    def heartbeat(self, job_id: str, expires: datetime, running: Sequence[str]) -> bool:
+        """Push the heartbeat expiry of a running job (never touches a job that finished)."""
+        result = self.collection.update_one({"id": str(job_id), "status": {"$in": list(running)}},
+                                            {"$set": {HEARTBEAT_FIELD: expires}})
+        return bool(result.matched_count)
+
+    def find_expired_heartbeats(self, running: Sequence[str], limit: int = 100) -> List[Job]:
+        """Running jobs whose worker stopped beating (killed, host lost)."""
+        docs = self.collection.find({"status": {"$in": list(running)}, HEARTBEAT_FIELD: {"$lt": now()}},
+                                    {"_id": False, "logs": False}).limit(limit)
         return [Job(doc) for doc in docs]
 
+    def find_unfinished(self, statuses: Sequence[str], older_than_seconds: float, limit: int = 100) -> List[Job]:
+        """Jobs not updated for a while in the given statuses (queued jobs the reaper checks)."""
+        cutoff = now() - timedelta(seconds=older_than_seconds)
+        docs = self.collection.find({"status": {"$in": list(statuses)}, "updated": {"$lt": cutoff}},
+                                    {"_id": False, "logs": False}).limit(limit)
+        return [Job(doc) for doc in docs]
+
+    def fail_orphan(self, job: Job, expected: Dict[str, Any], message: str) -> bool:
+        """Mark an orphan failed, only if it still holds exactly what the reaper saw (``expected`` fields)."""
+        finished = now()
+        fields = {"status": "failed", "status_message": message, "finished": finished, "updated": finished}
+        if job.started:
+            fields["duration"] = (finished - job.started).total_seconds()
+        query = dict(expected, id=job.id)
+        if self._set(query, fields) is None:
+            return False
+        stored = self.fetch_by_id(job.id)
+        stored.save_log(message, level=logging.ERROR, errors=[message])
+        self.collection.update_one({"id": job.id}, {"$set": {"logs": stored["logs"],
+                                                             "exceptions": stored["exceptions"]}})
+        return True
+
+    # ----- removal -----
     def delete_job(self, job_id: str) -> bool:
-        return bool(self.collection.delete_one({"id": str(job_id)}).deleted_count)
+        projection = {"_id": False, **{name: True for name in COUNTER_FIELDS}}
+        before = self.collection.find_one_and_delete({"id": str(job_id)}, projection=projection)
+        if before is not None:
+            self._count_move(before, None)
+        return before is not None
 
     def clear_jobs(self) -> None:
         self.collection.delete_many({})
+        self.counters.delete_many({})
+
+    # ----- listings -----
+    def count_jobs(self, filters: JobFilters) -> int:
+        """Total of a listing: from the counters when the filters allow it, else a count of the matches."""
+        if filters.countable:
+            query = filters.counter_query()
+            return int(sum(doc.get("n", 0) for doc in self.counters.find(query, {"_id": False, "n": True})))
+        return self.collection.count_documents(filters.query())

@@ -14,6 +14,7 @@ from weaver.config import get_settings
 from weaver.database import get_db
 from weaver.datatype import Job, Process
 from weaver.datatype.process import PROCESS_TYPE_OGCAPI
+from weaver.datatype.job import now
 from weaver.exceptions import JobNotFound
 from weaver.processes.execution.inputs import fetch_wps_process, parse_wps_inputs
 from weaver.processes.execution.progress import JobProgress, map_progress
@@ -23,13 +24,16 @@ from weaver.processes.remote.monitor import RemoteJobDismissed
 from weaver.processes.remote.ogcapi import execute_remote_ogcapi
 from weaver.processes.remote.wps1 import execute_remote_wps1
 from weaver.processes.wps_process import pywps_process_for
-from weaver.status import Status, StatusType, map_status
+from weaver.reaper import QUEUED_STATUSES, RUNNING_STATUSES, Heartbeat, heartbeat_expiry
+from weaver.status import JOB_STATUS_CATEGORIES, Status, StatusCategory, StatusType, map_status
 from weaver.tasks import WeaverTask
 from weaver.typedefs import AnyDatabaseContainer, HeaderCookiesType, Number, UpdateStatusPartialFunction
 from weaver.wps.service import WorkerService, load_pywps_config, output_requests
 from weaver.wps.status_xml import write_wps_status
 
 LOGGER = logging.getLogger(__name__)
+# a job finished elsewhere (dismissed by a client, failed by the reaper) is never written again by its task
+FINISHED_STATUSES = sorted(JOB_STATUS_CATEGORIES[StatusCategory.FINISHED])
 
 
 def log_and_save_update_status_handler(
@@ -63,10 +67,9 @@ def log_and_save_update_status_handler(
 
 
 def save_job_unless_dismissed(store: Any, job: Job) -> None:
-    """Write the job, unless it was dismissed meanwhile (a dismissed job never moves again)."""
-    if not store.update_job(job, unless_status=[Status.DISMISSED.value]):
-        job["status"] = Status.DISMISSED.value
-        raise JobDismissedWhileRunning(f"{job} was dismissed.")
+    """Write the job, unless it finished meanwhile (dismissed, or failed by the reaper): it never moves again."""
+    if not store.update_job(job, unless_status=FINISHED_STATUSES):
+        raise JobDismissedWhileRunning(f"{job} was finished elsewhere (dismissed or reaped).")
 
 
 class JobDismissedWhileRunning(Exception):
@@ -92,17 +95,36 @@ def execute_process(task: Task, job_id: uuid.UUID, wps_url: str, headers: Option
         return Status.FAILED.value
     if job.is_finished:  # dismissed while queued, or a redelivered message of a finished job
         return job.status
+    claimed = _claim(task, job, settings)
+    if claimed is None:
+        return store.fetch_by_id(job.id).status
+    job = claimed
+    with Heartbeat(settings, job.id):
+        return _execute(job, wps_url, headers, settings, rss_start)
+
+
+def _claim(task: Task, job: Job, settings: Any) -> Optional[Job]:
+    """Take the job atomically; None when it is finished or a live worker already runs it (duplicate message)."""
+    fields = {"status": Status.STARTED.value, "task_id": task.request.id or job.task_id,
+              "started": job.started or now(), "heartbeat_expires": heartbeat_expiry(settings),
+              "worker": {"host": task.request.hostname, "pid": os.getpid()}}
+    claimed = get_db(settings).jobs.claim_job(job.id, QUEUED_STATUSES, RUNNING_STATUSES, fields)
+    if claimed is None:
+        LOGGER.info("%s is not claimable (finished, or running on a live worker): task ignored.", job)
+    return claimed
+
+
+def _execute(job: Job, wps_url: str, headers: Optional[HeaderCookiesType], settings: Any, rss_start: int
+             ) -> StatusType:
     update = log_and_save_update_status_handler(job, settings)
-    job.task_id = task.request.id or job.task_id
-    job.status = Status.STARTED
     job.status_message = "Job started."
     try:
         update("Job started.", progress=JobProgress.SETUP)
         write_wps_status(job, settings)
         _run_job(job, wps_url, headers or {}, settings, update)
     except (JobDismissedWhileRunning, RemoteJobDismissed):
-        LOGGER.info("%s was dismissed while running.", job)
-        return Status.DISMISSED.value
+        LOGGER.info("%s was finished elsewhere while running.", job)
+        return get_db(settings).jobs.fetch_by_id(job.id).status
     except Exception as exc:
         LOGGER.exception("Failed to run %s.", job)
         job.status = Status.FAILED
@@ -215,7 +237,7 @@ def _finish_job(job: Job, settings: Any, rss_start: int) -> StatusType:
     if not failed:
         job.progress = JobProgress.DONE
     job.save_log("Job task complete.")
-    if not store.update_job(job, unless_status=[Status.DISMISSED.value]):
-        return Status.DISMISSED.value
+    if not store.update_job(job, unless_status=FINISHED_STATUSES):
+        return store.fetch_by_id(job.id).status
     write_wps_status(job, settings)
     return job.status

@@ -18,8 +18,8 @@ from weaver.exceptions import (
     ServiceNotFound,
     WeaverError,
 )
-from weaver.jobs.dismiss import dismiss_job
-from weaver.jobs.listing import list_jobs
+from weaver.jobs.dismiss import dismiss_job, dismiss_jobs
+from weaver.jobs.listing import listing_response
 from weaver.jobs.results import outputs_document, results_response, single_output_response
 from weaver.jobs.status_doc import JOB_STATUS_CONTENT_TYPE, PROFILE_JOB_DESCRIPTION, job_status_document
 from weaver.status import Status, map_status
@@ -120,8 +120,16 @@ def _statistics_view(request: Request) -> Dict[str, Any]:
     return job["statistics"]
 
 
-def _jobs_view(request: Request) -> Dict[str, Any]:
-    return list_jobs(request.registry.settings, request.params)
+def _jobs_view(request: Request) -> Response:
+    return listing_response(request.registry.settings, request.params)
+
+
+def _dismiss_jobs_view(request: Request) -> Dict[str, Any]:
+    try:
+        body = request.json_body
+    except ValueError:
+        body = None
+    return dismiss_jobs(request.registry.settings, body)
 
 
 JOB_ROUTES: List[tuple] = [
@@ -142,6 +150,7 @@ JOB_PREFIXES = [("jobs", "/jobs/{job_id}"), ("process_jobs", "/processes/{proces
 def _build_services() -> List[Service]:
     services = [Service(name="jobs", path="/jobs", description="List of jobs.")]
     services[0].add_view("GET", _jobs_view)
+    services[0].add_view("DELETE", _dismiss_jobs_view)
     services[0].add_view("POST", create_job_view)
     for prefix_name, prefix in JOB_PREFIXES:
         for suffix, views, description in JOB_ROUTES:
