@@ -1,6 +1,6 @@
 # weaver: `make help` lists the targets.
 .DEFAULT_GOAL := help
-.PHONY: help install start stop test clean
+.PHONY: help install start stop test clean bench
 
 VENV := .venv
 PYTHON := $(VENV)/bin/python
@@ -27,6 +27,10 @@ stop: ## stop a weaver started with `make start` from another terminal
 
 test: install ## run the test suite
 	$(PYTHON) -m pytest tests
+
+bench: install ## weaver against pygeoapi and pywps on this machine (peers in .bench/venvs); writes docs/benchmarks.md
+	$(PYTHON) bench/run.py
+	@if [ -f bench/jobs_at_scale.py ]; then $(PYTHON) bench/jobs_at_scale.py; fi
 
 clean: ## remove var/ (data, logs) and caches; keeps .venv
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache

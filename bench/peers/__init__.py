@@ -1,0 +1,1 @@
+"""The peer servers of the benchmark, each run from its own virtual environment."""
