@@ -1,4 +1,4 @@
-"""Views that change the set of processes: deploy (``POST /processes``), undeploy and visibility.
+"""Views that change the set of processes: deploy (``POST /processes``), new versions, undeploy, visibility.
 
 Deploy accepts an OGC application package or a bare CWL document (see :mod:`weaver.processes.deploy`).
 Builtin processes can be neither undeployed nor hidden; a process with unfinished jobs cannot be undeployed.
@@ -18,6 +18,7 @@ from weaver.database import get_db
 from weaver.datatype import Process
 from weaver.exceptions import AccessForbidden, InvalidParameterValue, ProcessRegistrationError, WeaverError
 from weaver.processes.deploy import deploy_process
+from weaver.processes.revise import patch_process, replace_process
 from weaver.status import Status
 from weaver.visibility import Visibility
 from weaver.wps_restapi.processes.views import PROCESS_ID_PATTERN, process_service, process_summary, processes_service
@@ -83,8 +84,36 @@ def undeploy_process_view(request: Request) -> Response:
         raise ProcessRegistrationError(
             f"Process '{process.id}' has unfinished jobs: wait for them or dismiss them first.",
             cause={"name": "process_id", "in": "path", "value": process.id})
-    get_db(settings).processes.delete_process(process.id)
+    store = get_db(settings).processes
+    store.delete_process(process.id)
+    if ":" not in process.id:  # undeploying the latest version removes the older ones too
+        store.delete_revisions(process.id)
     return Response(status=204)
+
+
+def _new_version_response(request: Request, process: Process) -> Response:
+    body = _description_body(request, process)
+    return Response(json.dumps(body), status=200, content_type="application/json", charset="utf-8")
+
+
+@process_service.put()
+def replace_process_view(request: Request) -> Response:
+    """Deploy a new version of the process (new package); the previous one stays as ``id:version``."""
+    settings = get_settings(request.registry.settings)
+    process = replace_process(request.context.process, request.body, request.content_type,
+                              get_db(settings).processes, settings)
+    return _new_version_response(request, process)
+
+
+@process_service.patch()
+def update_process_view(request: Request) -> Response:
+    """A new version of the process with description changes; the previous one stays as ``id:version``."""
+    try:
+        body = request.json_body
+    except ValueError as exc:
+        raise InvalidParameterValue("PATCH body must be JSON.", cause={"in": "body"}) from exc
+    process = patch_process(request.context.process, body, get_db(request.registry.settings).processes)
+    return _new_version_response(request, process)
 
 
 @visibility_service.get()
