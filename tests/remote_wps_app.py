@@ -19,7 +19,7 @@ from pywps.app.exceptions import ProcessError
 from werkzeug.middleware.shared_data import SharedDataMiddleware
 
 FAIL_MESSAGE = "Remote failure on purpose."
-SLOW_SECONDS = 2.0
+SLOW_SECONDS = 2.5
 
 
 def _echo(request, response):
@@ -109,7 +109,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dir", required=True)
     args = parser.parse_args()
-    waitress.serve(make_app(os.path.abspath(args.dir), args.port), host="127.0.0.1", port=args.port, threads=4)
+    waitress.serve(make_app(os.path.abspath(args.dir), args.port), host="127.0.0.1", port=args.port, threads=8)
 
 
 if __name__ == "__main__":

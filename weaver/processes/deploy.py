@@ -31,6 +31,7 @@ from weaver.processes.cwl_package import (
     validate_package,
 )
 from weaver.processes.registration import process_endpoints
+from weaver.processes.remote.ogcapi import fetch_remote_ogcapi_process, remote_ogcapi_reference
 from weaver.store.processes import MongodbProcessStore
 from weaver.typedefs import JSON
 from weaver.visibility import Visibility
@@ -231,6 +232,9 @@ def build_process(description: JSON, package: JSON, body: JSON, store: MongodbPr
 def deploy_process(raw: bytes, content_type: str, store: MongodbProcessStore, settings: Mapping[str, Any]
                    ) -> Process:
     """Parse, validate and store a new process; 409 when the id is taken."""
+    reference = remote_ogcapi_reference(raw, content_type)
+    if reference is not None:  # a process of a remote OGC API server, run by reference
+        return store.save_process(fetch_remote_ogcapi_process(reference[0], settings, reference[1]))
     description, package, body = parse_deploy_body(raw, content_type, settings)
     process = build_process(description, package, body, store, settings)
     return store.save_process(process)

@@ -188,7 +188,7 @@ def _run_ogcapi_job(job: Job, process: Process, headers: dict, settings: Any, up
                     on_progress: Callable[[str, Optional[float]], None]) -> None:
     """A process of a remote OGC API server: its inputs go as they are, its results keep remote references."""
     job.status = Status.RUNNING
-    update(f"Execution of the process started on the remote server [{process.get('processDescriptionURL')}].",
+    update(f"Execution of the process started on the remote server [{process.get('remoteProcessURL')}].",
            progress=JobProgress.EXECUTE_REQUEST)
     status, results, errors, message = execute_remote_ogcapi(job, process, headers, settings, on_progress)
     job.save_log("Job execution monitoring started.", progress=JobProgress.EXECUTE_MONITOR_START)

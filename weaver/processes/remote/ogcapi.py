@@ -6,6 +6,7 @@ A process of type ``ogcapi`` keeps the URL of the remote description; running it
 """
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -15,6 +16,7 @@ from weaver.config import get_settings
 from weaver.datatype import Job, Process
 from weaver.datatype.process import PROCESS_TYPE_OGCAPI
 from weaver.exceptions import InvalidParameterValue, JobExecutionError, ServiceUnreachable
+from weaver.processes.registration import process_endpoints
 from weaver.processes.remote.monitor import (
     ProgressCallback,
     RemoteJobDismissed,
@@ -65,12 +67,44 @@ def fetch_remote_ogcapi_process(url: str, settings: Mapping[str, Any], process_i
     fields["inputs"] = _io_mapping(body.get("inputs"))
     fields["outputs"] = _io_mapping(body.get("outputs"))
     local_id = process_id or body["id"]
+    fields.update(process_endpoints(settings, local_id))
     return Process(
-        id=local_id, type=PROCESS_TYPE_OGCAPI, processDescriptionURL=url, executeEndpoint=f"{url}/execution",
+        id=local_id, type=PROCESS_TYPE_OGCAPI, remoteProcessURL=url,
         package={"cwlVersion": "v1.2", "class": "CommandLineTool", "id": local_id,
                  "hints": {"OGCAPIRequirement": {"process": url}}},
         **fields,
     )
+
+
+def remote_ogcapi_reference(raw: bytes, content_type: Optional[str]) -> Optional[Tuple[str, Optional[str]]]:
+    """``(remote process URL, local id or None)`` when a JSON deploy body references a remote OGC API process.
+
+    Two shapes: ``{"process": "<url>", "id"?: "<local id>"}``, and an application package whose
+    ``deploymentProfileName`` names the OGC API application profile with ``executionUnit: [{"href": "<url>"}]``
+    (the local id then comes from ``processDescription``).
+    """
+    if "json" not in (content_type or "application/json").lower():
+        return None
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except ValueError:
+        return None  # the deploy parser reports bad bodies
+    if not isinstance(body, dict):
+        return None
+    if isinstance(body.get("process"), str) and "executionUnit" not in body and "cwlVersion" not in body:
+        local_id = body.get("id")
+        return body["process"], local_id if isinstance(local_id, str) and local_id else None
+    profile = str(body.get("deploymentProfileName") or "")
+    units = body.get("executionUnit")
+    units = units if isinstance(units, list) else [units]
+    if profile.rstrip("/").lower().endswith("ogcapiapplication") and len(units) == 1 and isinstance(units[0], dict) \
+            and isinstance(units[0].get("href"), str):
+        description = body.get("processDescription") or {}
+        if isinstance(description.get("process"), dict):
+            description = description["process"]
+        local_id = description.get("id") if isinstance(description, dict) else None
+        return units[0]["href"], local_id if isinstance(local_id, str) and local_id else None
+    return None
 
 
 def _results_list(document: Any) -> List[JSON]:
@@ -103,7 +137,7 @@ def _submit(process: Process, job: Job, headers: Dict[str, str], monitor: Remote
     if job.outputs:
         body["outputs"] = job.outputs
     send = dict(headers, **JSON_HEADERS, Prefer="respond-async")
-    execute_url = process.get("executeEndpoint") or f"{process['processDescriptionURL']}/execution"
+    execute_url = f"{process['remoteProcessURL']}/execution"
 
     def post() -> requests.Response:
         response = http_request("POST", execute_url, monitor.timeout, json=body, headers=send)
@@ -140,7 +174,7 @@ def execute_remote_ogcapi(job: Job, process: Process, headers: Optional[Mapping[
     """Run the job on the remote OGC API server: ``(final status, results, errors, remote message)``."""
     settings = get_settings(settings)
     forwarded = client_headers(headers, settings)
-    url = process["processDescriptionURL"]
+    url = process["remoteProcessURL"]
     monitor = RemoteMonitor(job, settings, progress, url)
     response = _submit(process, job, forwarded, monitor)
     if response.status_code == 200:  # the server answered synchronously with the results
