@@ -49,7 +49,7 @@ def test_mapping_form_every_kind(submit):
     assert results["doubleOutput"] == 3.5
     assert results["dateOutput"].startswith("2024-01-02T03:04:05")
     assert results["arrayOutput"] == [1, 2, 3]
-    assert results["boundingBoxOutput"]["bbox"] == [1, 2, 3, 4]
+    assert results["boundingBoxOutput"] == {"bbox": [1, 2, 3, 4], "crs": CRS84}
     assert json.loads(_fetch(results["complexObjectOutput"]["href"])) == {"property1": "x", "property5": True}
     assert json.loads(_fetch(results["measureOutput"]["href"])) == {"measurement": 1.5, "uom": "m"}
     assert results["geometryOutput"]["type"] == "application/geo+json"

@@ -193,3 +193,67 @@ def test_tagged_process_reference_in_path(server, submit):
     resp = submit(f"echo:{version}", {"inputs": {"stringInput": "a"}}, {"Prefer": "respond-async"})
     assert resp.status_code == 201, resp.text
     assert f"echo:{version}" in resp.headers["Location"] or "/processes/echo/" in resp.headers["Location"]
+
+
+_ONE_MODE_CWL = {
+    "cwlVersion": "v1.2", "class": "CommandLineTool", "baseCommand": "echo",
+    "inputs": {"text": {"type": "string", "inputBinding": {"position": 1}}},
+    "outputs": {"printed": {"type": "string", "outputBinding": {
+        "glob": "out.txt", "loadContents": True, "outputEval": "$(self[0].contents.trim())"}}},
+    "stdout": "out.txt", "requirements": {"InlineJavascriptRequirement": {}},
+}
+
+
+@pytest.fixture(scope="module")
+def one_mode_processes(weaver_server):
+    """Two processes deployed once: one only runs async, the other only sync."""
+    for process_id, options in (("modes-async-only", ["async-execute"]), ("modes-sync-only", ["sync-execute"])):
+        resp = requests.post(f"{weaver_server.url}/processes", timeout=30, json={
+            "processDescription": {"id": process_id, "jobControlOptions": options},
+            "executionUnit": [{"unit": _ONE_MODE_CWL}]})
+        assert resp.status_code in (201, 409), resp.text
+    return weaver_server
+
+
+def test_async_only_process_runs_async_whatever_is_preferred(one_mode_processes, submit):
+    for prefer in (None, "wait=4"):
+        resp = submit("modes-async-only", {"inputs": {"text": "hi"}}, {"Prefer": prefer} if prefer else {})
+        assert resp.status_code == 201, resp.text
+        assert "Preference-Applied" not in resp.headers
+    applied = submit("modes-async-only", {"inputs": {"text": "hi"}}, {"Prefer": "respond-async"})
+    assert applied.headers["Preference-Applied"] == "respond-async"
+    assert one_mode_processes.wait_job(applied.headers["Location"])["status"] == "successful"
+
+
+def test_sync_only_process_runs_sync_whatever_is_preferred(one_mode_processes, submit):
+    resp = submit("modes-sync-only", {"inputs": {"text": "hi"}}, {"Prefer": "respond-async"})
+    assert resp.status_code == 200, resp.text
+    assert "Preference-Applied" not in resp.headers
+    assert resp.json() == {"printed": "hi"}
+
+
+@pytest.mark.parametrize("process_id, mode", [("modes-async-only", "sync"), ("modes-sync-only", "async")])
+def test_body_mode_not_allowed_is_422(one_mode_processes, submit, count_jobs, process_id, mode):
+    before = count_jobs()
+    resp = submit(process_id, {"inputs": {"text": "hi"}, "mode": mode})
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["type"] == "InvalidJobControlOptions"
+    assert count_jobs() == before
+
+
+def test_patch_mode_not_allowed_is_400(one_mode_processes):
+    server = one_mode_processes
+    created = requests.post(f"{server.url}/jobs", timeout=30, json={
+        "process": f"{server.url}/processes/modes-async-only", "status": "create", "inputs": {"text": "x"}})
+    assert created.status_code == 201, created.text
+    resp = requests.patch(created.headers["Location"], json={"mode": "sync"}, timeout=30)
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["type"] == "InvalidJobUpdate"
+
+
+def test_wait_zero_does_not_wait(server, submit):
+    start = time.monotonic()
+    resp = submit("echo", {"inputs": {"stringInput": "a", "pause": 2}}, {"Prefer": "wait=0"})
+    assert resp.status_code == 201, resp.text
+    assert time.monotonic() - start < 2
+    assert server.wait_job(resp.headers["Location"], timeout=30)["status"] == "successful"

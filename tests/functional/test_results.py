@@ -169,3 +169,26 @@ def test_results_of_unfinished_and_dismissed_jobs(server, submit):
         gone = requests.get(location + path, timeout=10)
         assert gone.status_code == 410, gone.text
         assert gone.json()["cause"] == {"status": "dismissed"}
+
+
+def test_literal_by_reference_is_written_as_a_file(submit):
+    doc = _sync(submit, {"inputs": ALL_INPUTS, "outputs": {
+        "stringOutput": {"transmissionMode": "reference"}, "arrayOutput": {"transmissionMode": "reference"}}})
+    body = doc.json()
+    assert body["stringOutput"]["type"] == "text/plain"
+    assert body["stringOutput"]["href"].endswith("/stringOutput/stringOutput.txt")
+    assert requests.get(body["stringOutput"]["href"], timeout=10).text == "text"
+    assert body["arrayOutput"]["type"] == "application/json"
+    assert requests.get(body["arrayOutput"]["href"], timeout=10).json() == [1, 2]
+    # a raw response keeps literals in its body
+    raw = submit("echo", {"inputs": ALL_INPUTS, "response": "raw", "outputs": {
+        "stringOutput": {"transmissionMode": "reference"}}}, SYNC)
+    assert raw.status_code == 200, raw.text
+    assert raw.text == "text"
+
+
+def test_accept_multipart_gives_multipart_for_one_output(submit):
+    resp = _sync(submit, {"inputs": {"stringInput": "only"}, "response": "raw"}, {"Accept": "multipart/mixed"})
+    assert resp.headers["Content-Type"].startswith("multipart/mixed")
+    parts = _multipart(resp)
+    assert len(parts) == 1 and parts[0].get_content() == "only"

@@ -66,7 +66,8 @@ def test_complex_base64():
     ({"bbox": [1, 2, 3, 4], "crs": "EPSG:3857"}, [1, 2, 3, 4], "EPSG:3857"),
     ("1,2,3,4", [1, 2, 3, 4], "EPSG:4326"),
     ({"bbox": [1, 2, 3, 4, 5, 6]}, [1, 2, 3, 4, 5, 6], "EPSG:4326"),
-    ({"bbox": [0, 0, 1, 1], "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}, [0, 0, 1, 1], "EPSG:4326"),
+    ({"bbox": [0, 0, 1, 1], "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}, [0, 0, 1, 1],
+     "http://www.opengis.net/def/crs/OGC/1.3/CRS84"),
 ])
 def test_bbox(value, coords, crs):
     bbox = parse_wps_input_bbox(value, {})

@@ -66,12 +66,26 @@ def ows2json_output_data(outputs: List[Output], process: Optional[ProcessOWS] = 
     return results
 
 
+def _crs_uri(crs: Any) -> Optional[str]:
+    """``urn:ogc:def:crs:OGC:1.3:CRS84`` (as pywps writes it) -> the OGC URI; EPSG codes as ``EPSG:n``."""
+    if not isinstance(crs, str) or not crs:
+        return None
+    parts = crs.split(":")
+    if crs.lower().startswith("urn:ogc:def:crs:") and len(parts) >= 7:
+        authority, version, code = parts[4], parts[5], parts[-1]
+        if authority.upper() == "EPSG":
+            return f"EPSG:{code}"
+        return f"http://www.opengis.net/def/crs/{authority}/{version or '0'}/{code}"
+    return crs
+
+
 def _bbox_of(output: Output) -> Dict[str, Any]:
     bbox = getattr(output, "boundingBox", None) or (output.data[0] if output.data else None)
     if bbox is None:
         return {"bbox": []}
     coords = [float(c) for c in (bbox.minx, bbox.miny, bbox.maxx, bbox.maxy)] if hasattr(bbox, "minx") else []
-    crs = getattr(getattr(bbox, "crs", None), "code", None) or getattr(bbox, "crs", None)
+    crs_obj = getattr(bbox, "crs", None)
+    crs = _crs_uri(getattr(crs_obj, "id", None)) or getattr(crs_obj, "code", None) or crs_obj
     result: Dict[str, Any] = {"bbox": coords}
     if crs:
         result["crs"] = str(crs) if not isinstance(crs, int) else f"EPSG:{crs}"

@@ -125,8 +125,6 @@ def parse_wps_input_bbox(input_value: Union[str, JobValueBbox], input_info: JSON
         raise JobExecutionError(f"Bounding box requires 4 or 6 numbers, got {len(values)}.")
     default_crs = (input_info or {}).get("crs") or "EPSG:4326"
     crs = crs or default_crs
-    if crs == "http://www.opengis.net/def/crs/OGC/1.3/CRS84":
-        crs = "EPSG:4326"
     return BoundingBoxDataInput(values, crs=crs, dimensions=len(values) // 2)
 
 

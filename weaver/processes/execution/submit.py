@@ -12,7 +12,7 @@ from pyramid.response import Response
 from weaver.config import get_settings
 from weaver.database import get_db
 from weaver.datatype import Job, Process, Service
-from weaver.exceptions import JobLocked, NotAcceptable, ServiceUnavailable, UnprocessableEntity
+from weaver.exceptions import InvalidParameterValue, JobLocked, NotAcceptable, ServiceUnavailable, UnprocessableEntity
 from weaver.execute import (
     DEFAULT_CONTROL_OPTIONS,
     ExecuteMode,
@@ -264,7 +264,8 @@ def submit_job_dispatch_task(job: Job, *, container: AnySettingsContainer, heade
         raise ServiceUnavailable("The task broker is unavailable: the job could not be queued.") from exc
     preference_applied = {}
     if job.execution_mode != ExecuteMode.ASYNC.value and status_code == 201:
-        wait = job.execution_wait or get_settings(settings)["weaver.execute_sync_max_wait"]
+        wait = job.execution_wait if job.execution_wait is not None \
+            else get_settings(settings)["weaver.execute_sync_max_wait"]
         try:
             result.get(timeout=wait, propagate=False, disable_sync_subtasks=False)
         except CeleryTimeoutError:
@@ -321,6 +322,14 @@ def update_job_parameters(job: Job, request: Request) -> None:
         job["inputs"], job["outputs"] = merged["inputs"], merged["outputs"]
     headers = _headers_dict(request.headers)
     max_wait = get_settings(request.registry.settings)["weaver.execute_sync_max_wait"]
+    body_mode = payload.get("mode")
+    if body_mode and body_mode != ExecuteMode.AUTO.value \
+            and f"{body_mode}-execute" not in process.job_control_options:
+        raise InvalidParameterValue(
+            f"Execution mode '{body_mode}' is not permitted by the process job control options.",
+            type="InvalidJobUpdate", title="InvalidJobUpdate",
+            cause={"name": "mode", "in": "body", "value": body_mode},
+            value={"body.mode": body_mode, "process.jobControlOptions": process.job_control_options})
     mode, wait, _ = resolve_execution_mode(payload, headers, process.job_control_options, max_wait)
     validate_process_exec_mode(process.job_control_options, mode)
     job["execution_mode"], job["execution_wait"] = mode.value, wait if mode != ExecuteMode.ASYNC else None
