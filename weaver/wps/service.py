@@ -18,10 +18,12 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 from weaver.config import get_settings
 from weaver.datatype import Job
 from weaver.processes.convert import OWS_Input_Type
+from weaver.wps.templates import share_pywps_template_environments
 
 _CONFIG_LOCK = threading.Lock()
 _CONFIGURED: Dict[str, bool] = {}
 ProgressCallback = Callable[[str, Optional[float]], None]
+share_pywps_template_environments()
 
 
 def load_pywps_config(settings: Mapping[str, Any]) -> None:

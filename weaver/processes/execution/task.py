@@ -148,7 +148,10 @@ def _run_job(job: Job, wps_url: str, headers: dict, settings: Any, update: Updat
     if process is not None and process.type == PROCESS_TYPE_OGCAPI:
         _run_ogcapi_job(job, process, headers, settings, update, on_progress)
         return
-    update("Fetching process description.", progress=JobProgress.DESCRIBE)
+    if process is None:  # a remote description can take a while: let clients see the milestone at once
+        update("Fetching process description.", progress=JobProgress.DESCRIBE)
+    else:  # described in-process from a cache: the line is written with the next milestone, a moment later
+        job.save_log("Fetching process description.", progress=JobProgress.DESCRIBE)
     wps_process = fetch_wps_process(job, wps_url, headers, settings)
     job.save_log("Parsing job inputs.", progress=JobProgress.GET_INPUTS)
     wps_inputs = parse_wps_inputs(wps_process, job, settings)
