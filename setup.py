@@ -30,6 +30,9 @@ EXTRAS_REQUIRE = {
         "pytest-timeout>=2.2",
         "ruff>=0.4",
         "aiosmtpd>=1.4",  # a real local SMTP server for notification tests
+        "birdhouse-birdy>=0.10",  # WPS client used as-is in tests/functional/test_clients.py
+        "ogc-api-processes-client>=0.6",  # client generated from the official OGC API - Processes OpenAPI
+        "schemathesis>=4.0,<5",  # fuzzing against the official OpenAPI (tests/functional/test_schemathesis.py)
     ],
 }
 

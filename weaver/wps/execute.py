@@ -114,7 +114,7 @@ def xml_response(body: bytes, status: int = 200) -> Response:
 
 
 def wants_json(request: Request) -> bool:
-    fmt = (request.params.get("f") or request.params.get("format") or "").lower()
+    fmt = (request.GET.get("f") or request.GET.get("format") or "").lower()
     if fmt:
         return fmt == "json"
     accept = request.headers.get("Accept") or ""

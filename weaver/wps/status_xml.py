@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape, quoteattr
 from weaver.config import get_settings
 from weaver.datatype import Job
 from weaver.jobs import urls
-from weaver.jobs.results import parse_job_error
+from weaver.jobs.results import parse_job_error, selected_results
 from weaver.status import Status, map_status
 
 _HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -84,7 +84,7 @@ def wps_status_xml(job: Job, settings: Mapping[str, Any]) -> str:
                f"</ows:Identifier><ows:Title>{escape(job.process or '')}</ows:Title></wps:Process>\n")
     outputs = ""
     if map_status(job.status) == Status.SUCCESSFUL and job.results:
-        outputs = ("  <wps:ProcessOutputs>" + "".join(_output_element(settings, r) for r in job.results)
+        outputs = ("  <wps:ProcessOutputs>" + "".join(_output_element(settings, r) for r in selected_results(job))
                    + "</wps:ProcessOutputs>\n")
     return head + process + _status_element(job) + outputs + "</wps:ExecuteResponse>\n"
 

@@ -89,7 +89,7 @@ def _execute(request: Request, info: WpsRequestInfo) -> Response:
     wps_request = WPSRequest(WerkzeugRequest(environ))  # pywps parses WPS 1.0.0 inputs (KVP and XML)
     is_async = wps_request.store_execute == "true" and wps_request.status == "true"
     if info.version == "2.0.0":  # KVP 2.0.0: mode as the WPS 2.0 KVP binding names it
-        mode = (kvp_value(request.params, "mode") or "auto").lower()
+        mode = (kvp_value(request.GET, "mode") or "auto").lower()
         is_async = is_async or mode == "async"
     return submit_wps_execute(request, info.version, info.identifier or "", wps_request.inputs or {},
                               wps_request.outputs or {}, "async" if is_async else "sync")
@@ -98,7 +98,7 @@ def _execute(request: Request, info: WpsRequestInfo) -> Response:
 def _dispatch(request: Request) -> Response:
     settings = get_settings(request.registry.settings)
     load_pywps_config(settings)
-    info = wps_request_info(request.method, request.params, request.body or b"")
+    info = wps_request_info(request.method, request.GET, request.body or b"")
     request.environ["weaver.wps_version"] = info.version
     if info.operation == "getcapabilities":
         return _capabilities(request, info)
@@ -128,5 +128,5 @@ def wps_view(request: Request) -> Response:
 
 def _error_version(request: Request) -> Optional[str]:
     """The WPS version to report an error in: the one identified, else the one the KVP query names."""
-    version = request.environ.get("weaver.wps_version") or kvp_value(request.params, "version")
+    version = request.environ.get("weaver.wps_version") or kvp_value(request.GET, "version")
     return version if version in WPS_VERSIONS else None

@@ -16,6 +16,7 @@ from lxml.builder import ElementMaker
 from weaver.config import get_settings
 from weaver.datatype import Job
 from weaver.jobs import urls
+from weaver.jobs.results import selected_results
 from weaver.status import Status, map_status
 
 WPS_NS = "http://www.opengis.net/wps/2.0"
@@ -89,7 +90,7 @@ def result_document(job: Job, settings: Mapping[str, Any]) -> bytes:
     """``wps:Result`` of a successful job: every output, by value or by reference as stored."""
     settings = get_settings(settings)
     root = WPS.Result(WPS.JobID(str(job.id)))
-    for result in job.results or []:
+    for result in selected_results(job):
         root.append(_output(settings, result))
     return to_bytes(root)
 

@@ -110,6 +110,18 @@ def parse_wps_input_complex(input_value: Union[str, JSON], input_info: JSON) -> 
     return ComplexDataInput(data, mimeType=media_type, encoding=encoding, schema=schema)
 
 
+OGC_CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+
+def _default_bbox_crs(input_info: JSON) -> str:
+    """A bounding box given without ``crs`` is in CRS84 (OGC API - Processes ``bbox.yaml``) when the process
+    declares CRS84 among its supported CRS; otherwise in its default CRS (EPSG:4326 when unknown)."""
+    supported = [crs for crs in input_info.get("crss") or [] if isinstance(crs, str)]
+    if OGC_CRS84 in supported:
+        return OGC_CRS84
+    return input_info.get("crs") or "EPSG:4326"
+
+
 def parse_wps_input_bbox(input_value: Union[str, JobValueBbox], input_info: JSON) -> BoundingBoxDataInput:
     """Parse the input data details into a bounding box input (``{"bbox": [...], "crs": ...}`` or CSV)."""
     crs = None
@@ -123,8 +135,7 @@ def parse_wps_input_bbox(input_value: Union[str, JobValueBbox], input_info: JSON
     values = [float(v) for v in coords or []]
     if len(values) not in (4, 6):
         raise JobExecutionError(f"Bounding box requires 4 or 6 numbers, got {len(values)}.")
-    default_crs = (input_info or {}).get("crs") or "EPSG:4326"
-    crs = crs or default_crs
+    crs = crs or _default_bbox_crs(input_info or {})
     return BoundingBoxDataInput(values, crs=crs, dimensions=len(values) // 2)
 
 
@@ -174,7 +185,8 @@ def parse_wps_inputs(wps_process: ProcessOWS, job: Job, container: Optional[AnyD
                 wps_inputs.append((input_id, parse_wps_input_complex(value, {})))
             elif description.dataType == "BoundingBoxData":
                 crs = getattr(description, "supportedValues", None)
-                info = {"crs": crs[0] if isinstance(crs, list) and crs and isinstance(crs[0], str) else None}
+                info = {"crs": crs[0] if isinstance(crs, list) and crs and isinstance(crs[0], str) else None,
+                        "crss": crs if isinstance(crs, list) else []}
                 wps_inputs.append((input_id, parse_wps_input_bbox(value, info)))
             else:
                 literal = parse_wps_input_literal(value)

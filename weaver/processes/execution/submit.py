@@ -142,7 +142,7 @@ def _submit_request_job(request: Request, reference: Union[Service, Process], bo
     settings = get_settings(request.registry.settings)
     context = get_wps_output_context(headers, settings["weaver.wps_output_context"])
     tags = list(tags or [])
-    tags.extend(tag.strip() for tag in request.params.get("tags", "").split(",") if tag.strip())
+    tags.extend(tag.strip() for tag in request.GET.get("tags", "").split(",") if tag.strip())
     language = match_accept_language(get_header(headers, "Accept-Language"))
     if isinstance(reference, Service):
         return submit_job_handler(body, settings, reference.url, provider=reference, process=process_id,

@@ -16,7 +16,7 @@ XML_MEDIA_TYPES = ("application/xml", "text/xml")
 
 def requested_xml_type(request: Request) -> Optional[str]:
     """The XML media type asked for explicitly (``?f=xml`` or an Accept preferring XML); None: JSON, the default."""
-    fmt = (request.params.get("f") or request.params.get("format") or "").lower()
+    fmt = (request.GET.get("f") or request.GET.get("format") or "").lower()
     if fmt:
         return "text/xml" if fmt == "xml" else fmt if fmt in XML_MEDIA_TYPES else None
     if not request.headers.get("Accept"):

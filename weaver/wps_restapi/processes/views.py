@@ -33,7 +33,7 @@ def _fetch_public_process(request: Request, process_id: str) -> Process:
     if not re.match(PROCESS_ID_PATTERN, process_id):
         raise InvalidParameterValue(f"Invalid process identifier '{process_id}'.",
                                     cause={"name": "process_id", "in": "path", "value": process_id})
-    version = request.params.get("version")
+    version = request.GET.get("version")  # query only: a POST body is not form data
     reference = f"{process_id}:{version}" if version and ":" not in process_id else process_id
     return get_db(request.registry.settings).processes.fetch_by_id(reference, visibility=Visibility.PUBLIC.value)
 
