@@ -43,8 +43,9 @@ def dismiss_job(job: Job, settings: Mapping[str, Any]) -> Job:
         raise JobGone(f"Job {job.id} is already dismissed.", title="JobDismissed", value=job.id,
                       cause={"status": Status.DISMISSED.value})
     if is_running(job.status) and _is_task_id(job.task_id):
-        # the worker kills the pool process running the task; a queued task is dropped when a worker gets it
-        celery_app.control.revoke(job.task_id, terminate=True, signal="SIGKILL")
+        # the worker terminates the pool process running the task (which stops its tool subprocesses); a queued
+        # task is dropped when a worker gets it
+        celery_app.control.revoke(job.task_id, terminate=True, signal="SIGTERM")
     job["status"] = Status.DISMISSED.value
     job.status_message = "Job dismissed."
     job.save_log(job.status_message)

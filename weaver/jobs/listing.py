@@ -13,7 +13,7 @@ from weaver.datatype import Job
 from weaver.exceptions import AccessForbidden, JobInvalidParameter, UnprocessableEntity
 from weaver.jobs import urls
 from weaver.jobs.status_doc import job_status_document
-from weaver.status import JOB_STATUS_CATEGORIES, Status, StatusCategory
+from weaver.status import JOB_STATUS_CATEGORIES, Status, StatusCategory, map_status
 from weaver.store.job_query import SORT_FIELDS, JobFilters
 from weaver.visibility import Visibility
 
@@ -25,6 +25,7 @@ DETAIL_FIELDS = ("id", "task_id", "process", "service", "title", "status", "stat
                  "finished", "updated", "seq")
 ID_FIELDS = ("id", "task_id", "seq")
 GROUP_FIELDS = ("process", "provider", "service", "status", "access", "tags")
+CATEGORY_NAMES = (StatusCategory.FINISHED.value, StatusCategory.SUCCESS.value)
 DESCENDING_SORTS = ("created", "finished", "updated", "duration")
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _OPEN = ("", "..")
@@ -51,31 +52,26 @@ def _list_param(params: Mapping[str, str], name: str) -> List[str]:
 
 
 def parse_status(raw: Optional[str]) -> Optional[List[str]]:
-    """Statuses (OGC or internal names) and categories (running, finished, failed, success) as stored values."""
+    """Statuses (OGC or internal names, each with its aliases) and categories as stored values.
+
+    ``finished`` and ``success`` are categories; ``running`` and ``failed`` are both a status and a category
+    name, and mean the status (with its internal aliases such as ``started`` or ``error``).
+    """
     names = [part.strip().lower() for part in str(raw or "").split(",") if part.strip()]
     if not names:
         return None
     statuses: List[str] = []
-    categories = {cat.value for cat in StatusCategory}
     for name in names:
-        if name in categories:
+        if name in CATEGORY_NAMES:
             statuses.extend(JOB_STATUS_CATEGORIES[StatusCategory(name)])
             continue
         try:
-            status = Status(name)
+            ogc = map_status(Status(name))
         except ValueError as exc:
             raise JobInvalidParameter(f"Invalid status filter '{name}'.", cause={"name": "status", "in": "query"},
                                       value={"status": raw}) from exc
-        statuses.append(status.value)
-        statuses.extend(alias.value for alias in Status if alias != status and _maps_to(alias, status))
+        statuses.extend(status.value for status in Status if map_status(status) == ogc)
     return sorted(set(statuses))
-
-
-def _maps_to(alias: Status, status: Status) -> bool:
-    from_map = {Status.STARTED: Status.RUNNING, Status.PAUSED: Status.RUNNING, Status.QUEUED: Status.ACCEPTED,
-                Status.SUCCEEDED: Status.SUCCESSFUL, Status.FINISHED: Status.SUCCESSFUL, Status.ERROR: Status.FAILED,
-                Status.EXCEPTION: Status.FAILED, Status.CANCELED: Status.DISMISSED}
-    return from_map.get(alias) == status
 
 
 def _parse_instant(text: str) -> datetime:

@@ -111,10 +111,14 @@ class MongodbJobStore(JobQueryMixin):
                               cause={"name": "job_id", "in": "path", "value": str(job_id)})
         return Job(doc)
 
-    def _set(self, query: Dict[str, Any], fields: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-        """``$set`` on one job; returns its counted fields before the write (None when nothing matched)."""
+    def _set(self, query: Dict[str, Any], fields: Dict[str, Any], push: Optional[Dict[str, Any]] = None
+             ) -> Optional[Dict[str, Any]]:
+        """``$set`` (and ``$push``) on one job; returns its counted fields before the write (None: no match)."""
         projection = {"_id": False, **{name: True for name in COUNTER_FIELDS}}
-        before = self.collection.find_one_and_update(query, {"$set": fields}, projection=projection)
+        update: Dict[str, Any] = {"$set": fields}
+        if push:
+            update["$push"] = push
+        before = self.collection.find_one_and_update(query, update, projection=projection)
         if before is not None:
             self._count_move(before, dict(before, **{k: v for k, v in fields.items() if k in COUNTER_FIELDS}))
         return before
@@ -181,19 +185,18 @@ class MongodbJobStore(JobQueryMixin):
         return [Job(doc) for doc in docs]
 
     def fail_orphan(self, job: Job, expected: Dict[str, Any], message: str) -> bool:
-        """Mark an orphan failed, only if it still holds exactly what the reaper saw (``expected`` fields)."""
+        """Mark an orphan failed, only if it still holds exactly what the reaper saw (``expected`` fields).
+
+        Status, message, log line and error are written in one update: a reader never sees one without the other.
+        """
         finished = now()
         fields = {"status": "failed", "status_message": message, "finished": finished, "updated": finished}
         if job.started:
             fields["duration"] = (finished - job.started).total_seconds()
-        query = dict(expected, id=job.id)
-        if self._set(query, fields) is None:
-            return False
-        stored = self.fetch_by_id(job.id)
-        stored.save_log(message, level=logging.ERROR, errors=[message])
-        self.collection.update_one({"id": job.id}, {"$set": {"logs": stored["logs"],
-                                                             "exceptions": stored["exceptions"]}})
-        return True
+        line_maker = Job(dict(job, status="failed", logs=[], exceptions=[]))
+        line_maker.save_log(message, level=logging.ERROR)
+        push = {"logs": line_maker["logs"][-1], "exceptions": message}
+        return self._set(dict(expected, id=job.id), fields, push) is not None
 
     # ----- removal -----
     def delete_job(self, job_id: str) -> bool:

@@ -80,7 +80,8 @@ def _human_size(size: float) -> str:
 
 def _cwl_memory(job: Optional[Job]) -> Optional[int]:
     for line in (job or {}).get("logs") or []:
-        if "cwltool" in line and "memory used" in line.lower():
+        # cwltool writes "[job <name>] Max memory used: 12MiB" once a tool ran over a second
+        if ("cwltool" in line or "[job " in line) and "memory used" in line.lower():
             match = _CWL_MEMORY.search(line)
             if match:
                 return int(float(match.group(1)) * _UNITS.get((match.group(2) or "").upper(), 1))

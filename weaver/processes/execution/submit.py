@@ -25,6 +25,7 @@ from weaver.execute import (
 from weaver.jobs import urls
 from weaver.jobs.results import results_response
 from weaver.jobs.status_doc import JOB_STATUS_CONTENT_TYPE, job_status_document
+from weaver.notify import encrypt_subscribers
 from weaver.processes.execution.kvp import kvp_execution_request
 from weaver.processes.execution.task import execute_process
 from weaver.processes.execution.validate import (
@@ -191,7 +192,7 @@ def submit_job_handler(payload: ProcessExecution, settings: SettingsType, wps_ur
         tags=list(dict.fromkeys((tags or []) + ["workflow" if is_workflow else "application", mode.value])),
         user_id=user, context=context, accept_language=language, accept_type=accept_type,
         accept_profile=accept_profile, is_workflow=is_workflow, is_local=is_local, wps_url=wps_url,
-        subscribers=map_job_subscribers(payload),
+        subscribers=encrypt_subscribers(map_job_subscribers(payload), settings),
         request_headers={name: get_header(headers, name) for name in RECORDED_HEADERS},
     )
     job.status_message = ("Job created with pending trigger." if created
@@ -336,6 +337,6 @@ def update_job_parameters(job: Job, request: Request) -> None:
     if "response" in payload or parse_prefer_return(headers):
         job["execution_response"], job["execution_return"] = resolve_job_return(payload, headers)
     if "subscribers" in payload or "notification_email" in payload:
-        job["subscribers"] = map_job_subscribers(payload)
+        job["subscribers"] = encrypt_subscribers(map_job_subscribers(payload), request.registry.settings)
     job.save_log("Job parameters updated.")
     get_db(request.registry.settings).jobs.update_job(job)

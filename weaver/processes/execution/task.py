@@ -16,6 +16,7 @@ from weaver.datatype import Job, Process
 from weaver.datatype.process import PROCESS_TYPE_OGCAPI
 from weaver.datatype.job import now
 from weaver.exceptions import JobNotFound
+from weaver.notify import notify_job_subscribers
 from weaver.processes.execution.inputs import fetch_wps_process, parse_wps_inputs
 from weaver.processes.execution.progress import JobProgress, map_progress
 from weaver.processes.execution.results import collect_statistics, make_results_relative, map_locations
@@ -121,6 +122,7 @@ def _execute(job: Job, wps_url: str, headers: Optional[HeaderCookiesType], setti
     try:
         update("Job started.", progress=JobProgress.SETUP)
         write_wps_status(job, settings)
+        notify_job_subscribers(job, settings)  # outcome lines are saved with the next milestone
         _run_job(job, wps_url, headers or {}, settings, update)
     except (JobDismissedWhileRunning, RemoteJobDismissed):
         LOGGER.info("%s was finished elsewhere while running.", job)
@@ -243,4 +245,7 @@ def _finish_job(job: Job, settings: Any, rss_start: int) -> StatusType:
     if not store.update_job(job, unless_status=FINISHED_STATUSES):
         return store.fetch_by_id(job.id).status
     write_wps_status(job, settings)
+    if job.get("subscribers"):  # after the final write: a subscriber reading the job sees it finished
+        notify_job_subscribers(job, settings)
+        store.update_fields(job.id, {"logs": job["logs"]})
     return job.status
