@@ -2,6 +2,7 @@
 the same jobs as the REST API, and OWS exception reports for every error."""
 from __future__ import annotations
 
+import re
 import time
 from typing import Any, Dict
 
@@ -224,3 +225,26 @@ def test_xml_entities_are_never_resolved(server, tmp_path):
     assert error["code"] == "InvalidParameterValue" and "TOP-SECRET" not in response.text
     malformed = exception_of(wps_post(server, "<wps:Execute"), 400)
     assert malformed["locator"] == "request"
+
+
+def test_bad_identifier_and_json_redirects(server):
+    """Black-box items 29-30: invalid identifiers (JSON asked), JSON redirections, empty literal kept as ""."""
+    bad = requests.get(f"{server.url}/ows/wps", params={"service": "WPS", "request": "DescribeProcess",
+                                                        "version": "1.0.0", "identifier": "$ohNoYouDont!"},
+                       headers={"Accept": "application/json"}, timeout=10)
+    assert bad.status_code == 400 and bad.headers["Content-Type"].startswith("application/json")
+    assert bad.json()["code"] == "InvalidParameterValue" and bad.json()["value"] == ["$ohNoYouDont!"]
+    as_xml = exception_of(wps_get(server, request="DescribeProcess", version="1.0.0", identifier="$ohNoYouDont!"),
+                          400)
+    assert as_xml["locator"] == "identifier"
+    for params, target in (({"request": "DescribeProcess", "version": "1.0.0", "identifier": "echo", "f": "json"},
+                            "/processes/echo"),
+                           ({"request": "GetCapabilities", "f": "json"}, "/processes")):
+        redirect = requests.get(f"{server.url}/ows/wps", params=dict({"service": "WPS"}, **params), timeout=10,
+                                allow_redirects=False)
+        assert redirect.status_code == 303 and redirect.headers["Location"] == server.url + target
+    empty = wps_get(server, request="Execute", version="1.0.0", identifier="echo", datainputs="stringInput=")
+    assert empty.status_code == 200 and "<wps:ExecuteResponse" in empty.text
+    job_id = re.search(r"/wpsoutputs/([0-9a-f-]{36})\.xml", empty.text).group(1)
+    assert server.db().jobs.find_one({"id": job_id})["inputs"] in ([{"id": "stringInput", "value": ""}],
+                                                                  {"stringInput": ""})

@@ -5,6 +5,7 @@ loads a DTD and never touches the network; a document declaring a DOCTYPE is ref
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -16,6 +17,7 @@ WPS_NAMESPACES = {"http://www.opengis.net/wps/1.0.0": "1.0.0", "http://www.openg
 OWS_NAMESPACES = {"1.0.0": "http://www.opengis.net/ows/1.1", "2.0.0": "http://www.opengis.net/ows/2.0"}
 WPS_VERSIONS = ("1.0.0", "2.0.0")
 OPERATIONS = ("getcapabilities", "describeprocess", "execute", "getstatus", "getresult", "dismiss")
+IDENTIFIER_PATTERN = re.compile(r"^[\w.-]+(:[\w.+-]+)?$")
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                               huge_tree=False, remove_comments=True, remove_pis=True)
@@ -144,6 +146,10 @@ def _require(info: WpsRequestInfo) -> None:
     if info.operation in ("describeprocess", "execute") and not info.identifiers:
         raise MissingParameterValue(f"Missing parameter 'identifier' of operation {info.operation}.",
                                     locator="identifier")
+    invalid = [identifier for identifier in info.identifiers if not IDENTIFIER_PATTERN.match(identifier)]
+    if invalid:
+        raise InvalidParameterValue(f"Invalid process identifier(s) {invalid}.", locator="identifier",
+                                    value=invalid)
     if info.operation in ("getstatus", "getresult", "dismiss"):
         if info.version != "2.0.0":
             raise OperationNotSupported(f"Operation {info.operation} exists in WPS 2.0.0 only.", locator="request")

@@ -118,8 +118,8 @@ def wps_view(request: Request) -> Response:
     except HTTPSeeOther:
         raise
     except WeaverError as exc:
-        if isinstance(exc, InvalidParameterValue) and exc.locator == "identifier" and wants_json(request):
-            raise  # JSON clients get the JSON error body (with the offending identifiers as value)
+        if wants_json(request):  # JSON clients get the JSON error body (e.g. the offending identifiers as value)
+            return Response(json_body=exc.json(), status=exc.status, content_type="application/json")
         return ows_exception_response(exc.code, exc.detail, exc.locator, exc.status, _error_version(request))
     except PywpsError as exc:
         return ows_exception_response(exc.name, str(exc.description or ""), exc.locator or None,
