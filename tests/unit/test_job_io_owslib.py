@@ -107,7 +107,9 @@ def test_parse_inputs_mapping_and_listing_repeat_arrays():
     assert parse_wps_inputs(desc, listing) == [("n", "1"), ("n", "2")]
 
 
-def test_parse_inputs_refuses_nested_process():
+@pytest.mark.parametrize("value", [{"collection": "http://h/collections/c"}, {"process": "ftp://h/processes/p"},
+                                   {"process": "http://h/not-a-process"}])
+def test_parse_inputs_refuses_collections_and_bad_nested_processes(value):
     desc = _description(("c", "ComplexData"))
     with pytest.raises(JobExecutionError):
-        parse_wps_inputs(desc, Job(task_id="t", inputs={"c": {"process": "http://h/processes/p"}}))
+        parse_wps_inputs(desc, Job(task_id="t", inputs={"c": value}), {})

@@ -73,9 +73,15 @@ def test_every_reference_of_a_payload_is_checked(settings):
         validate_input_references({"inputs": [{"id": "a", "href": "ftp://h/x"}]}, settings)
     with pytest.raises(InvalidParameterValue):
         validate_input_references({"inputs": {"a": [good, {"reference": "/etc/passwd"}]}}, settings)
+    validate_input_references({"inputs": {"a": {"process": "http://h/processes/p", "inputs": {"x": good}}}},
+                              settings)
+    for nested in ({"process": "relative/processes/p"}, {"process": "http://h/jobs/1"},
+                   {"process": "http://h/processes/p", "inputs": {"x": {"href": "/etc/passwd"}}}):
+        with pytest.raises(InvalidParameterValue):
+            validate_input_references({"inputs": {"a": nested}}, settings)
     with pytest.raises(InvalidParameterValue) as error:
-        validate_input_references({"inputs": {"a": {"process": "http://h/processes/p"}}}, settings)
-    assert "nested 'process'" in error.value.detail
+        validate_input_references({"inputs": {"a": {"collection": "http://h/collections/c"}}}, settings)
+    assert "nested 'collection'" in error.value.detail
 
 
 def test_process_io_accepts_echo_inputs(process):

@@ -14,6 +14,7 @@ from weaver.database import get_db
 from weaver.datatype import Job
 from weaver.exceptions import JobExecutionError
 from weaver.processes.convert import OWS_Input_Type, ProcessOWS
+from weaver.processes.execution.nested import resolve_nested_process
 from weaver.processes.job_io import input_value_kind, normalize_inputs, unwrap_value
 from weaver.processes.wps_process import pywps_process_for
 from weaver.typedefs import JSON, AnyDatabaseContainer, AnyValueType, HeadersType, JobValueBbox, SettingsType
@@ -178,7 +179,9 @@ def parse_wps_inputs(wps_process: ProcessOWS, job: Job, container: Optional[AnyD
                 LOGGER.warning("Input '%s' of %s has a null value: it is dropped.", input_id, job)
                 continue
             kind = input_value_kind(value)
-            if kind in ("process", "collection"):
+            if kind == "process":
+                value = resolve_nested_process(job, input_id, value, get_settings(container))
+            elif kind == "collection":
                 raise JobExecutionError(f"Input '{input_id}' uses a '{kind}' reference, which this server does "
                                         f"not resolve.")
             if description.dataType == "ComplexData":

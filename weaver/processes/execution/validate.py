@@ -21,6 +21,7 @@ from weaver.exceptions import (
 )
 from weaver.execute import AnyExecuteControlOption, AnyExecuteMode, ExecuteMode
 from weaver.processes.convert import ogc_io_kind
+from weaver.processes.execution.nested import is_process_url
 from weaver.processes.job_io import input_value_kind, normalize_inputs, normalize_outputs, unwrap_value, \
     value_media_type
 from weaver.typedefs import JSON, AnyHeadersContainer, ProcessExecution
@@ -308,8 +309,9 @@ def validate_input_reference(input_id: str, href: Any, settings: Mapping[str, An
 def validate_input_references(payload: ProcessExecution, settings: Mapping[str, Any]) -> None:
     """Check every ``href`` of the submitted inputs (see :func:`validate_input_reference`).
 
-    Nested ``process`` and ``collection`` inputs are refused here too: the worker does not resolve them, and a
-    request is better refused than turned into a job certain to fail.
+    A nested ``process`` must name a process by URL (its own inputs are checked the same way); ``collection``
+    inputs are refused: the worker does not resolve them, and a request is better refused than turned into a
+    job certain to fail.
     """
     for input_id, values in normalize_inputs(payload.get("inputs")).items():
         for value in values:
@@ -317,7 +319,14 @@ def validate_input_references(payload: ProcessExecution, settings: Mapping[str, 
                 kind = input_value_kind(item)
                 if kind == "href":
                     validate_input_reference(input_id, item.get("href", item.get("reference")), settings)
-                elif kind in ("process", "collection"):
+                elif kind == "process":
+                    if not is_process_url(item.get("process")):
+                        raise InvalidParameterValue(
+                            f"Input '{input_id}' nested 'process' must be the http(s) URL of a process "
+                            f"description ('.../processes/{{processID}}').",
+                            cause={"name": input_id, "in": "body", "value": item.get("process")})
+                    validate_input_references(item, settings)  # the nested process's own inputs
+                elif kind == "collection":
                     raise InvalidParameterValue(
                         f"Input '{input_id}' is a nested '{kind}' input, which this server does not resolve: "
                         f"give its value or a reference to its data instead.",
