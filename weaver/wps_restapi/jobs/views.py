@@ -23,6 +23,7 @@ from weaver.jobs.listing import listing_response
 from weaver.jobs.results import outputs_document, results_response, single_output_response
 from weaver.jobs.status_doc import JOB_STATUS_CONTENT_TYPE, PROFILE_JOB_DESCRIPTION, job_status_document
 from weaver.status import Status, map_status
+from weaver.wps_restapi import swagger_definitions as sd
 from weaver.wps_restapi.jobs.part4 import (
     create_job_view,
     job_inputs_view,
@@ -151,13 +152,15 @@ def _build_services() -> List[Service]:
     services = [Service(name="jobs", path="/jobs", description="List of jobs.")]
     services[0].add_view("GET", _jobs_view)
     services[0].add_view("DELETE", _dismiss_jobs_view)
-    services[0].add_view("POST", create_job_view)
+    services[0].add_view("POST", create_job_view, schema=sd.Execute)
     for prefix_name, prefix in JOB_PREFIXES:
         for suffix, views, description in JOB_ROUTES:
             name = f"{prefix_name}_job{suffix.replace('/', '_').replace('{', '').replace('}', '')}"
             service = Service(name=name, path=prefix + suffix, factory=JobContext, description=description)
             for method, view in views.items():
-                service.add_view(method, view)
+                # request bodies declared for the OpenAPI document (the views validate them themselves)
+                schema = sd.PatchJobBodySchema if view is update_job_view else None
+                service.add_view(method, view, **({"schema": schema} if schema else {}))
             services.append(service)
     return services
 
