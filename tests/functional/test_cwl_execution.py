@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 
+import psutil
 import pytest
 import requests
 
@@ -131,3 +132,31 @@ def test_docker_requirement_without_engine_fails_at_once(tools, submit):
     exceptions = _exceptions(tools, job)
     assert "DockerRequirement" in exceptions and "no Docker engine answers" in exceptions, exceptions
     assert "Running the CWL package" not in _logs(tools, job)
+
+
+def _tool_processes(marker: str) -> list:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            if marker in " ".join(proc.info["cmdline"] or []):
+                found.append(proc)
+        except psutil.Error:
+            continue
+    return found
+
+
+def test_dismiss_stops_cwltool_and_the_tool(tools, submit):
+    cwl = read_cwl("slow.cwl")
+    cwl.update(id="cwl-sleeper", requirements={}, baseCommand=["sleep", "41.5"])
+    deploy(tools, cwl)
+    resp = submit("cwl-sleeper", {"inputs": {}}, {"Prefer": "respond-async"})
+    location = resp.headers["Location"]
+    deadline = time.monotonic() + 20
+    while not _tool_processes("sleep 41.5") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _tool_processes("sleep 41.5"), "the tool never started"
+    assert requests.delete(location, timeout=10).json()["status"] == "dismissed"
+    deadline = time.monotonic() + 15
+    while _tool_processes("sleep 41.5") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _tool_processes("sleep 41.5"), "the tool outlived its dismissed job"

@@ -1,13 +1,13 @@
 """Running a written CWL package with cwltool, in a child process whose messages are streamed line by line.
 
-cwltool runs as ``python -m cwltool`` rather than in the worker: its log lines and the tool's own stdout/stderr
+cwltool runs in a child process (through ``cwl_exec.py``, which stops it and its tools if the worker dies)
+rather than in the worker: its log lines and the tool's own stdout/stderr
 all arrive on one stream that we forward to the job, a stuck run can be killed without harming the worker, and
 its global state (logging, caches) never leaks between jobs. Before starting it, the requirements this machine
 cannot satisfy (a container engine, cores, memory) fail the job at once with a message saying what is missing.
 """
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import re
@@ -29,7 +29,7 @@ FINAL_STATUS_PATTERN = re.compile(r"Final process status is (\w+)")
 ENGINE_CHECK_TIMEOUT = 10
 ENGINE_CACHE_SECONDS = 30
 _ENGINE_CACHE: Dict[str, tuple] = {}
-_PR_SET_PDEATHSIG = 1
+CWL_EXEC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cwl_exec.py")
 
 
 class PackageRunError(RuntimeError):
@@ -83,11 +83,10 @@ def resource_problem(resource_requirements: List[JSON]) -> Optional[str]:
     return None
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Have the kernel stop cwltool if the worker that started it dies (e.g. a dismissed job's worker)."""
+def _kill_group(proc: subprocess.Popen) -> None:
     try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
         pass
 
 
@@ -98,7 +97,7 @@ def run_cwltool(package_path: str, job_path: str, workdir: str, on_line: LineCal
     tmp = os.path.join(workdir, "cwl-tmp")
     os.makedirs(outdir, exist_ok=True)
     os.makedirs(tmp, exist_ok=True)
-    command = [sys.executable, "-m", "cwltool", "--disable-color", "--outdir", outdir,
+    command = [sys.executable, CWL_EXEC, "--disable-color", "--outdir", outdir,
                "--tmpdir-prefix", os.path.join(tmp, "tmp-"), "--tmp-outdir-prefix", os.path.join(tmp, "out-"),
                "--move-outputs"]
     if not use_container:
@@ -108,9 +107,13 @@ def run_cwltool(package_path: str, job_path: str, workdir: str, on_line: LineCal
     stdout_path = os.path.join(workdir, "cwl-outputs.json")
     with open(stdout_path, "w", encoding="utf-8") as stdout, subprocess.Popen(
             command, cwd=workdir, stdout=stdout, stderr=subprocess.PIPE, text=True, errors="replace",
-            preexec_fn=_die_with_parent) as proc:
-        _read_stderr(proc, on_line, result)
-        proc.wait()
+            start_new_session=True) as proc:
+        try:
+            _read_stderr(proc, on_line, result)
+            proc.wait()
+        finally:
+            if proc.poll() is None:  # interrupted while reading: leave no cwltool or tool behind
+                _kill_group(proc)
     with open(stdout_path, encoding="utf-8") as file:
         text = file.read().strip()
     try:
