@@ -150,3 +150,15 @@ def test_visibility_private_hides_then_public_shows(tools):
     assert bad.status_code == 400
     builtin = requests.put(f"{tools.url}/processes/echo/visibility", json={"value": "private"}, timeout=10)
     assert builtin.status_code == 403
+
+
+def test_deployed_process_is_offered_over_wps(tools):
+    caps = requests.get(f"{tools.url}/ows/wps", params={"service": "WPS", "request": "GetCapabilities"}, timeout=30)
+    assert caps.status_code == 200 and "cwl-echo-literals-deploy" in caps.text
+    described = requests.get(f"{tools.url}/ows/wps", timeout=30, params={
+        "service": "WPS", "request": "DescribeProcess", "version": "1.0.0",
+        "identifier": "cwl-echo-literals-deploy"})
+    assert described.status_code == 200, described.text
+    for fragment in ("<ows:Identifier>color</ows:Identifier>", "<ows:Value>green</ows:Value>",
+                     "<ows:Identifier>words</ows:Identifier>", "Text to print"):
+        assert fragment in described.text, described.text
