@@ -1,6 +1,7 @@
 """Results as clients get them: selection, transmission modes, raw and document responses, guards."""
 from __future__ import annotations
 
+import base64
 import email.parser
 import email.policy
 import json
@@ -192,3 +193,22 @@ def test_accept_multipart_gives_multipart_for_one_output(submit):
     assert resp.headers["Content-Type"].startswith("multipart/mixed")
     parts = _multipart(resp)
     assert len(parts) == 1 and parts[0].get_content() == "only"
+
+
+def test_binary_output_by_value_is_base64(submit):
+    payload = b"II*\x00\xff\xfe binary"
+    encoded = base64.b64encode(payload).decode()
+    body = _sync(submit, {"inputs": {"stringInput": "a", "imagesInput": [{
+        "value": encoded, "encoding": "base64", "mediaType": "image/tiff; application=geotiff"}]},
+        "outputs": {"imagesOutput": {"transmissionMode": "value"}}}).json()
+    assert body["imagesOutput"]["encoding"] == "base64"
+    assert base64.b64decode(body["imagesOutput"]["value"]) == payload
+    assert body["imagesOutput"]["mediaType"].startswith("image/tiff")
+
+
+def test_return_representation_inlines_files_in_raw(submit):
+    resp = _sync(submit, {"inputs": ALL_INPUTS, "outputs": {"stringOutput": {}, "geometryOutput": {}}},
+                 {"Prefer": "return=representation, wait=10"})
+    assert resp.headers["Content-Type"].startswith("multipart/mixed")
+    parts = {part["Content-ID"].strip("<>").split("@")[0]: part for part in _multipart(resp)}
+    assert json.loads(parts["geometryOutput"].get_payload(decode=True)) == POINT

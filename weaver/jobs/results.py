@@ -64,22 +64,24 @@ def local_result_path(settings: Mapping[str, Any], href: str) -> Optional[str]:
     return path
 
 
-def _read_inline(settings: Mapping[str, Any], result: Dict[str, Any]) -> Any:
+def _read_inline(settings: Mapping[str, Any], result: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """``{value, mediaType[, encoding]}`` of a local result file: JSON parsed, text as is, binary in base64."""
     path = local_result_path(settings, result.get("href", ""))
     if path is None:
         return None
+    media_type = result.get("type") or "application/octet-stream"
     with open(path, "rb") as file:
         data = file.read()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return base64.b64encode(data).decode("ascii")
-    if (result.get("type") or "").endswith("json"):
+        return {"value": base64.b64encode(data).decode("ascii"), "mediaType": media_type, "encoding": "base64"}
+    if media_type.split(";")[0].strip().endswith("json"):
         try:
-            return json.loads(text)
+            return {"value": json.loads(text), "mediaType": media_type}
         except ValueError:
-            return text
-    return text
+            pass
+    return {"value": text, "mediaType": media_type}
 
 
 def array_output_ids(job: Job, settings: Mapping[str, Any]) -> Set[str]:
@@ -133,7 +135,7 @@ def _document_entry(job: Job, settings: Mapping[str, Any], result: Dict[str, Any
         if mode == ExecuteTransmissionMode.VALUE.value:
             inline = _read_inline(settings, result)
             if inline is not None:
-                return {"value": inline, "mediaType": result.get("type") or "application/octet-stream"}
+                return inline
         return {"href": public, "type": result.get("type") or "application/octet-stream"}
     if "bbox" in result:
         return {key: result[key] for key in ("bbox", "crs") if key in result}
