@@ -224,6 +224,9 @@ def test_async_execution_mirrors_remote_progress(hybrid: WeaverServer, provider:
     assert requests.get(f"{hybrid.url}/jobs/{job_id}", timeout=10).json()["status"] == "successful"
     other = requests.get(f"{hybrid.url}/providers/preloaded/processes/sleep/jobs/{job_id}", timeout=10)
     assert other.status_code == 404
+    listed = requests.get(f"{provider}/processes/sleep/jobs", timeout=10).json()
+    assert job_id in [job["jobID"] for job in listed["jobs"]]
+    assert requests.get(f"{hybrid.url}/providers/preloaded/processes/sleep/jobs", timeout=10).json()["jobs"] == []
 
 
 def test_remote_failure_lands_in_exceptions(hybrid: WeaverServer, provider: str):

@@ -209,4 +209,5 @@ def execute_provider_process_jobs(request: Request) -> Any:
 
 @provider_jobs_service.get()
 def get_provider_process_jobs(request: Request) -> Dict[str, Any]:
-    return list_jobs(request.registry.settings, request.params, process_id=request.matchdict["process_id"])
+    return list_jobs(request.registry.settings, request.params, process_id=request.matchdict["process_id"],
+                     provider_id=request.context.service.name)
