@@ -239,3 +239,11 @@ def test_kvp_execution_errors(server, count_jobs, query, status):
     assert resp.status_code == status, resp.text
     assert resp.headers["Content-Type"].startswith("application/json")
     assert count_jobs() == before
+
+
+def test_kvp_head_runs_nothing(server, count_jobs):
+    before = count_jobs()
+    resp = requests.head(f"{server.url}/processes/echo/execution?stringInput=x", timeout=30)
+    assert resp.status_code == 405
+    assert "GET" in resp.headers["Allow"]
+    assert count_jobs() == before

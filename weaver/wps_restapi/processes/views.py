@@ -5,6 +5,7 @@ import re
 from typing import Any, Dict, List
 
 from cornice import Service
+from pyramid.httpexceptions import HTTPMethodNotAllowed
 from pyramid.request import Request
 
 from weaver.config import get_settings
@@ -120,6 +121,8 @@ def execute_process_view(request: Request) -> Any:
 @execution_service.get()
 def execute_process_kvp_view(request: Request) -> Any:
     """KVP execution: inputs, outputs and response options as query parameters."""
+    if request.method == "HEAD":  # a HEAD must not run a job
+        raise HTTPMethodNotAllowed(headers={"Allow": "GET, POST"})
     return submit_job_from_kvp(request, request.context.process)
 
 
