@@ -10,7 +10,6 @@ import json
 from typing import Any, Optional
 
 import schemathesis
-
 from ogc_schemas import EtsValidator, validate_response
 
 

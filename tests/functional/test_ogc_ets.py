@@ -15,18 +15,17 @@ from __future__ import annotations
 import base64
 import functools
 import http.server
-import tempfile
 import re
 import shutil
+import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator
 
 import pytest
 import requests
-
 from ogc_schemas import errors_of, find_operation, schema_validator, validate_response
 
 ECHO = "echo"
@@ -251,7 +250,8 @@ def test_17_input_kinds(server, client, echo, kind):
     if kind == "array":
         inputs["arrayInput"] = [1, 2, 3]
     elif kind == "bbox":
-        inputs["boundingBoxInput"] = {"bbox": [51.9, 7.0, 52.0, 7.1], "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}
+        inputs["boundingBoxInput"] = {"bbox": [51.9, 7.0, 52.0, 7.1],
+                                      "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}
     elif kind == "binary":
         inputs["imagesInput"] = {"value": base64.b64encode(GEOTIFF.read_bytes()).decode(), "mediaType": TIFF_TYPE,
                                  "encoding": "base64"}

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import requests
-
 from ogc_schemas import OPENAPI_PATH
 
 MAX_EXAMPLES = 25

@@ -21,7 +21,8 @@ EXECUTE_ASYNC = f"""<wps:Execute xmlns:wps="{WPS2}" xmlns:ows="{OWS2}" xmlns:xli
   <wps:Input id="stringInput"><wps:Data><wps:LiteralValue>{{text}}</wps:LiteralValue></wps:Data></wps:Input>
   <wps:Input id="doubleInput"><wps:Data>2.5</wps:Data></wps:Input>
   <wps:Input id="boundingBoxInput"><wps:Data><ows:BoundingBox crs="EPSG:4326">
-    <ows:LowerCorner>1 2</ows:LowerCorner><ows:UpperCorner>3 4</ows:UpperCorner></ows:BoundingBox></wps:Data></wps:Input>
+    <ows:LowerCorner>1 2</ows:LowerCorner><ows:UpperCorner>3 4</ows:UpperCorner></ows:BoundingBox></wps:Data>
+  </wps:Input>
   {{extra}}
   <wps:Output id="stringOutput" transmission="value"/>
   <wps:Output id="doubleOutput" transmission="value"/>
@@ -90,6 +91,20 @@ def test_describe_process_2_0(server):
     formats = {f.get("mimeType") for f in inputs["imagesInput"].iter(f"{{{WPS2}}}Format")}
     assert "image/tiff; application=geotiff" in formats
     assert inputs["imagesInput"].get("maxOccurs") == "150"
+
+
+def test_capabilities_and_describe_2_0_by_xml_post(server):
+    caps = wps_post(server, f'<wps:GetCapabilities xmlns:wps="{WPS2}" xmlns:ows="{OWS2}" service="WPS">'
+                            "<ows:AcceptVersions><ows:Version>2.0.0</ows:Version></ows:AcceptVersions>"
+                            "</wps:GetCapabilities>")
+    assert xml(caps).tag == f"{{{WPS2}}}Capabilities"
+    describe = wps_post(server, f'<wps:DescribeProcess xmlns:wps="{WPS2}" xmlns:ows="{OWS2}" service="WPS" '
+                                'version="2.0.0"><ows:Identifier>echo</ows:Identifier></wps:DescribeProcess>')
+    assert xml(describe).find("wps:ProcessOffering/wps:Process/ows:Identifier", NS).text == "echo"
+    legacy = wps_post(server, '<wps:DescribeProcess xmlns:wps="http://www.opengis.net/wps/1.0.0" '
+                              f'xmlns:ows="{OWS11}" service="WPS" version="1.0.0">'
+                              "<ows:Identifier>echo</ows:Identifier></wps:DescribeProcess>")
+    assert legacy.status_code == 200 and "<ows:Identifier>stringInput</ows:Identifier>" in legacy.text
 
 
 def test_execute_2_0_sync_xml_gives_result(server):

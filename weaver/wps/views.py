@@ -10,7 +10,6 @@ import logging
 from typing import Dict, Optional
 
 import pywps
-
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.request import Request
 from pyramid.response import Response
@@ -26,7 +25,7 @@ from weaver.owsexceptions import ows_exception_response
 from weaver.processes.wps_process import pywps_service_for
 from weaver.visibility import Visibility
 from weaver.wps import job_operations, wps2_xml
-from weaver.wps.execute import wants_json, fetch_wps_process, submit_wps_execute, xml_response
+from weaver.wps.execute import fetch_wps_process, submit_wps_execute, wants_json, xml_response
 from weaver.wps.request import WPS_VERSIONS, WpsRequestInfo, execute_v2_inputs, kvp_value, wps_request_info
 from weaver.wps.service import call_pywps, load_pywps_config
 
