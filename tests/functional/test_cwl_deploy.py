@@ -96,6 +96,8 @@ def test_duplicate_id_is_a_conflict(tools):
     ({"cwlVersion": "v1.2", "class": "Workflow", "id": "builtin-step", "inputs": {}, "outputs": {},
       "steps": {"one": {"run": "echo", "in": {}, "out": []}}}, "builtin"),
     ({"cwlVersion": "v1.2", "class": "Unknown", "id": "bad-class"}, "class"),
+    ({"cwlVersion": "v1.2", "class": "CommandLineTool", "id": "includes", "baseCommand": "echo", "outputs": {},
+      "inputs": {"a": {"type": "string", "default": {"$include": "/etc/hostname"}}}}, "$include"),
 ])
 def test_invalid_cwl_is_unprocessable_with_the_validation_message(tools, cwl, message):
     resp = requests.post(f"{tools.url}/processes", json=cwl, timeout=30)

@@ -25,6 +25,7 @@ from weaver.typedefs import JSON
 
 CWL_CLASSES = ("CommandLineTool", "Workflow", "ExpressionTool")
 MAX_STEP_DEPTH = 5
+FORBIDDEN_DIRECTIVES = ("$import", "$include", "$mixin", "$schemas")
 _VALIDATE_LOCK = threading.Lock()
 
 
@@ -43,10 +44,30 @@ def load_cwl_text(text: str) -> JSON:
     return document
 
 
+def _directives(value: Any) -> List[str]:
+    """Document directives found anywhere in the package (``$import``, ``$include``, ``$mixin``, ``$schemas``)."""
+    found: List[str] = []
+    if isinstance(value, dict):
+        found.extend(key for key in value if key in FORBIDDEN_DIRECTIVES)
+        for item in value.values():
+            found.extend(_directives(item))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(_directives(item))
+    return found
+
+
 def check_cwl_shape(package: Any) -> JSON:
-    """The package itself, when it looks like a CWL document this server can run."""
+    """The package itself, when it looks like a CWL document this server can run.
+
+    Directives that pull other documents in are refused: the server would read them from its own disk or from
+    anywhere on the network while validating (a package must be self-contained; steps name deployed processes).
+    """
     if not isinstance(package, dict):
         raise PackageError("CWL package must be an object.")
+    directives = sorted(set(_directives(package)))
+    if directives:
+        raise PackageError(f"CWL packages must be self-contained: {directives} are not accepted.")
     if "$graph" in package:
         raise PackageError("CWL packages with '$graph' are not supported: deploy each tool as a process.")
     if package.get("class") not in CWL_CLASSES:
