@@ -50,7 +50,8 @@ def test_post_jobs_async(server):
     assert server.wait_job(resp.headers["Location"])["status"] == "successful"
 
 
-@pytest.mark.parametrize("process", ["xyz", "http://example.com/not-a-process", None])
+@pytest.mark.parametrize("process", ["xyz", "http://example.com/not-a-process", None,
+                                     "http://example.com/processes/echo"])
 def test_post_jobs_with_bad_process_reference_is_400(server, count_jobs, process):
     before = count_jobs()
     resp = requests.post(f"{server.url}/jobs", json={"process": process, "inputs": {}}, timeout=30)

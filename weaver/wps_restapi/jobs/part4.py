@@ -8,6 +8,7 @@ from lxml import etree
 from pyramid.request import Request
 from pyramid.response import Response
 
+from weaver.config import get_settings
 from weaver.database import get_db
 from weaver.datatype import Job, Process
 from weaver.exceptions import (
@@ -64,9 +65,10 @@ def create_job_view(request: Request) -> Response:
         body = validate_job_json(request)
         reference = body.get("process") if isinstance(body, dict) else None
         match = _PROCESS_URL.search(reference) if isinstance(reference, str) else None
-        if not match or "://" not in reference:
-            raise _no_such_process("Body 'process' must be the URL of a process description "
-                                   "('.../processes/{processID}').", cause={"in": "body", "process": reference})
+        local_prefix = f"{get_settings(request.registry.settings)['weaver.wps_restapi_url']}/processes/"
+        if not match or not reference.startswith(local_prefix):
+            raise _no_such_process(f"Body 'process' must be the URL of a process of this server "
+                                   f"('{local_prefix}{{processID}}').", cause={"in": "body", "process": reference})
         process = _public_process(request, match.group("id"))
         return submit_job(request, process, process_id=process.id)
     if "xml" in content_type:
