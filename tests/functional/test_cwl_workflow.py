@@ -45,12 +45,20 @@ SCATTER_WORKFLOW = {
     },
 }
 
+FILES_SCATTER_WORKFLOW = {
+    "cwlVersion": "v1.2", "class": "Workflow", "id": "cwl-wf-scatter-files",
+    "requirements": {"ScatterFeatureRequirement": {}},
+    "inputs": {"sources": "File[]"},
+    "outputs": {"copies": {"type": "File[]", "outputSource": "each/copied"}},
+    "steps": {"each": {"run": "cwl-copy", "scatter": "source", "in": {"source": "sources"}, "out": ["copied"]}},
+}
+
 
 @pytest.fixture(scope="module")
 def workflows(weaver_server):
     deploy(weaver_server, read_cwl("append.cwl"))
     deploy(weaver_server, read_cwl("copy_file.cwl"))
-    for workflow in (_strings_workflow(weaver_server.url), FILES_WORKFLOW, SCATTER_WORKFLOW):
+    for workflow in (_strings_workflow(weaver_server.url), FILES_WORKFLOW, SCATTER_WORKFLOW, FILES_SCATTER_WORKFLOW):
         deploy(weaver_server, workflow)
     return weaver_server
 
@@ -97,6 +105,24 @@ def test_scatter_over_an_array(workflows, submit):
     assert resp.status_code == 200, resp.text
     assert resp.json() == {"all": ["x-s", "y-s", "z-s"]}
 
+
+
+def test_scatter_over_files_gives_a_folder_of_outputs(workflows, submit):
+    hrefs = []
+    for name in ("one", "two"):
+        path = os.path.join(workflows.data_dir, "inputs", f"{name}.txt")
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(name)
+        hrefs.append({"href": f"file://{path}"})
+    resp = submit("cwl-wf-scatter-files", {"inputs": {"sources": hrefs}}, {"Prefer": "wait=10"})
+    assert resp.status_code == 200, resp.text
+    copies = resp.json()["copies"]
+    assert copies["type"] == "application/directory" and copies["href"].endswith("/copies/copies-items/")
+    folder = os.path.join(workflows.output_dir, copies["href"].split("/wpsoutputs/", 1)[1])
+    names = sorted(os.listdir(folder))
+    assert len(names) == 2 and all(name.startswith("copy") for name in names), names
+    contents = sorted(requests.get(copies["href"] + name, timeout=10).text for name in names)
+    assert contents == ["one", "two"]
 
 def test_step_process_outputs_chain_through_their_own_jobs(workflows, submit):
     """A step process also runs on its own, and its output file feeds another job by its URL."""

@@ -66,8 +66,8 @@ def test_inputs_schemas_and_cardinality():
                               "schema": {"type": "string"}}
     assert inputs["size"]["minOccurs"] == 0 and inputs["size"]["schema"] == {"type": "integer", "default": 3}
     assert inputs["tiles"]["maxOccurs"] == "unbounded"
-    assert inputs["tiles"]["schema"] == {"type": "array", "items": {"oneOf": [
-        {"type": "string", "contentMediaType": "image/tiff"}, {"type": "string", "contentMediaType": "image/png"}]}}
+    assert inputs["tiles"]["schema"] == {"oneOf": [
+        {"type": "string", "contentMediaType": "image/tiff"}, {"type": "string", "contentMediaType": "image/png"}]}
     assert inputs["data"]["schema"] == {"type": "string", "contentMediaType": "*/*"}
     assert inputs["data"]["minOccurs"] == 0
     assert inputs["folder"]["schema"]["contentMediaType"] == "application/directory"

@@ -6,7 +6,8 @@ so both agree.
 
 Choices: a ``File`` without ``format`` takes any media type (``contentMediaType: "*/*"``); a ``Directory`` is a
 complex value of media type ``application/directory`` given by reference; an array repeats its input
-(``maxOccurs: "unbounded"``) and keeps ``type: array`` in its schema; an input with a default or a ``null``
+(``maxOccurs: "unbounded"``) and keeps ``type: array`` in its schema, except an array of files or directories,
+whose schema is the one of an item (each one is a reference); an input with a default or a ``null``
 alternative is optional (``minOccurs: 0``).
 """
 from __future__ import annotations
@@ -179,7 +180,7 @@ def _describe(io_id: str, definition: JSON, namespaces: Dict[str, str], is_input
         raise CwlTypeError(f"{'Input' if is_input else 'Output'} '{io_id}': {exc}") from None
     parsed.formats = _formats_of(definition)
     schema = _item_schema(parsed, namespaces)
-    if parsed.array:
+    if parsed.array and not parsed.is_file:  # files repeat by reference: the schema stays the one of an item
         schema = {"type": "array", "items": schema}
     description: JSON = {"title": definition.get("label") or io_id}
     doc = definition.get("doc")
