@@ -79,6 +79,16 @@ def test_cat_of_a_file_given_by_http_href_async(tools, submit, file_server):
     assert "Final process status is success" in logs
 
 
+def test_cat_of_a_file_given_inline(tools, submit):
+    body = {"inputs": {"file": {"value": "inline words\n", "mediaType": "text/plain"}},
+            "outputs": {"copy": {"transmissionMode": "value"}}}
+    resp = submit("cwl-cat", body, {"Prefer": "wait=10"})
+    assert resp.status_code == 200, resp.text
+    copy = resp.json()["copy"]
+    text = copy["value"] if "value" in copy else requests.get(copy["href"], timeout=10).text
+    assert text == "inline words\n"
+
+
 def test_list_of_a_directory_given_by_file_url(tools, submit):
     folder = os.path.join(tools.data_dir, "inputs", "samples")
     os.makedirs(folder, exist_ok=True)
