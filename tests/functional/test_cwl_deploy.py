@@ -9,6 +9,7 @@ import requests
 import yaml
 
 from cwl_helpers import CWL_DIR, deploy, file_server, read_cwl  # noqa: F401 (fixture)
+from ogc_schemas import validate_response
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +58,7 @@ def test_bare_cwl_yaml_body_with_formats(tools):
     assert body["id"] == "cwl-cat-yaml" and body["type"] == "application"
     assert body["inputs"]["file"]["schema"] == {"type": "string", "contentMediaType": "text/plain"}
     assert body["outputs"]["copy"]["schema"] == {"type": "string", "contentMediaType": "text/plain"}
+    assert validate_response("getProcessDescription", 200, body) == []
 
 
 def test_execution_unit_by_href(tools, file_server):
@@ -72,6 +74,7 @@ def test_execution_unit_by_href(tools, file_server):
     inputs = resp.json()["inputs"]
     assert inputs["source"]["schema"] == {"type": "string", "contentMediaType": "*/*"}
     assert inputs["name"]["minOccurs"] == 0
+    assert validate_response("getProcessDescription", 200, resp.json()) == []
 
 
 def test_duplicate_id_is_a_conflict(tools):
@@ -164,3 +167,8 @@ def test_deployed_process_is_offered_over_wps(tools):
     for fragment in ("<ows:Identifier>color</ows:Identifier>", "<ows:Value>green</ows:Value>",
                      "<ows:Identifier>words</ows:Identifier>", "Text to print"):
         assert fragment in described.text, described.text
+
+
+def test_derived_descriptions_follow_the_ogc_schema(tools):
+    described = requests.get(f"{tools.url}/processes/cwl-echo-literals-deploy", timeout=10)
+    assert validate_response("getProcessDescription", 200, described.json()) == []
