@@ -170,3 +170,14 @@ def test_dismiss_stops_cwltool_and_the_tool(tools, submit):
     while _tool_processes("sleep 41.5") and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _tool_processes("sleep 41.5"), "the tool outlived its dismissed job"
+
+
+def test_resource_requirement_beyond_the_machine_fails_at_once(tools, submit):
+    cwl = read_cwl("slow.cwl")
+    cwl.update(id="cwl-greedy", requirements={"ResourceRequirement": {"coresMin": 4096, "ramMin": 64}})
+    deploy(tools, cwl)
+    resp = submit("cwl-greedy", {"inputs": {}}, {"Prefer": "respond-async"})
+    job = tools.wait_job(resp.headers["Location"])
+    assert job["status"] == "failed"
+    assert "ResourceRequirement asks for at least 4096 cores" in _exceptions(tools, job)
+    assert "Running the CWL package" not in _logs(tools, job)
