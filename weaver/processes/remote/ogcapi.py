@@ -107,7 +107,7 @@ def remote_ogcapi_reference(raw: bytes, content_type: Optional[str]) -> Optional
     return None
 
 
-def _results_list(document: Any) -> List[JSON]:
+def ogc_results_to_job_results(document: Any) -> List[JSON]:
     """OGC results document ``{id: value | {href, type} | {value, mediaType} | {bbox, crs}}`` as job results."""
     if isinstance(document, dict) and isinstance(document.get("outputs"), (dict, list)):
         document = document["outputs"]  # older servers: {"outputs": [...]} or {"outputs": {...}}
@@ -178,7 +178,7 @@ def execute_remote_ogcapi(job: Job, process: Process, headers: Optional[Mapping[
     monitor = RemoteMonitor(job, settings, progress, url)
     response = _submit(process, job, forwarded, monitor)
     if response.status_code == 200:  # the server answered synchronously with the results
-        return Status.SUCCESSFUL, _results_list(response.json()), [], "completed synchronously"
+        return Status.SUCCESSFUL, ogc_results_to_job_results(response.json()), [], "completed synchronously"
     location = response.headers.get("Location")
     if response.status_code not in (201, 202) or not location:
         raise JobExecutionError(f"Remote server [{url}] refused the execution (HTTP {response.status_code}): "
@@ -222,4 +222,4 @@ def execute_remote_ogcapi(job: Job, process: Process, headers: Optional[Mapping[
         except ValueError as exc:
             raise RemoteRequestError("results are not JSON") from exc
 
-    return Status.SUCCESSFUL, _results_list(monitor.call(fetch_results, "the results request")), [], message
+    return Status.SUCCESSFUL, ogc_results_to_job_results(monitor.call(fetch_results, "the results request")), [], message
