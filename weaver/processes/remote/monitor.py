@@ -18,7 +18,7 @@ from weaver.config import get_settings
 from weaver.database import get_db
 from weaver.datatype import Job
 from weaver.exceptions import JobExecutionError
-from weaver.status import Status, map_status
+from weaver.status import map_status
 
 LOGGER = logging.getLogger(__name__)
 BACKOFF_FACTOR = 1.5
@@ -31,7 +31,7 @@ class RemoteRequestError(Exception):
 
 
 class RemoteJobDismissed(Exception):
-    """The local job was dismissed while its remote job ran: stop watching it."""
+    """The local job was dismissed (or failed by the reaper) while its remote job ran: stop watching it."""
 
 
 @dataclass
@@ -69,10 +69,11 @@ class RemoteMonitor:
         self.raise_if_dismissed()
 
     def raise_if_dismissed(self) -> None:
+        """Stop watching when the job was finished elsewhere: dismissed by a client, or failed by the reaper."""
         stored = get_db(self.settings).jobs.fetch_by_id(self.job.id)
-        if map_status(stored.status) == Status.DISMISSED:
-            self.job["status"] = Status.DISMISSED.value
-            raise RemoteJobDismissed(f"{self.job} was dismissed.")
+        if stored.is_finished:
+            self.job["status"] = stored.status
+            raise RemoteJobDismissed(f"{self.job} was finished elsewhere ({map_status(stored.status).value}).")
 
     def call(self, action: Callable[[], T], what: str) -> T:
         """Run one request, retried on :class:`RemoteRequestError` up to the configured count in a row."""
