@@ -69,6 +69,8 @@ def write_test_ini(path: str, web_port: int, data_dir: str, mongodb_url: str, br
         "weaver.wps_email_notify_port": str(free_port()),
         "weaver.wps_email_notify_ssl": "false",
         "weaver.notify_callback_backoff": "0.2",
+        # a nested process input left queued (both worker slots busy) fails its parent within seconds
+        "weaver.nested_process_queue_wait": "6",
         "weaver.wps_email_notify_template_dir": os.path.join(data_dir, "email-templates"),
     }
     app_settings.update(extra or {})

@@ -81,6 +81,8 @@ SETTINGS_TABLE = [
     Setting("weaver.remote_monitor_interval_max", 5.0, _as_float, "Longest delay (s) between those checks."),
     Setting("weaver.remote_request_retries", 5, _as_int,
             "Consecutive failed requests to a remote server (HTTP 5xx, timeout, refused) before the job fails."),
+    Setting("weaver.nested_process_queue_wait", 120.0, _as_float,
+            "Seconds a nested process input may stay queued before it is dismissed and its parent job fails."),
     Setting("weaver.wps_metadata_identification_title", "Weaver", _as_str, "WPS capabilities title."),
     Setting("weaver.wps_metadata_identification_abstract", "OGC API - Processes and WPS execution server.", _as_str,
             "WPS capabilities abstract."),

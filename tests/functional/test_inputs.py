@@ -247,3 +247,21 @@ def test_kvp_head_runs_nothing(server, count_jobs):
     assert resp.status_code == 405
     assert "GET" in resp.headers["Allow"]
     assert count_jobs() == before
+
+
+def test_nested_process_left_queued_fails_the_parent(server, submit):
+    """Both worker slots busy (a paused job and the parent): the nested job cannot start and is given up."""
+    busy = submit("echo", {"inputs": {"stringInput": "busy", "pause": 30}}, {"Prefer": "respond-async"})
+    server.wait_job(busy.headers["Location"], statuses=("running",))
+    try:
+        resp = submit("echo", {"inputs": {"stringInput": {"process": f"{server.url}/processes/echo",
+                                                          "inputs": {"stringInput": "never"}}}},
+                      {"Prefer": "respond-async"})
+        assert resp.status_code == 201, resp.text
+        assert server.wait_job(resp.headers["Location"], timeout=30)["status"] == "failed"
+        errors = json.dumps(requests.get(resp.headers["Location"] + "/exceptions", timeout=10).json())
+        assert "still queued" in errors
+        nested = server.db()["jobs"].find_one({"inputs": {"stringInput": "never"}})
+        assert nested["status"] == "dismissed"
+    finally:
+        requests.delete(busy.headers["Location"], timeout=10)

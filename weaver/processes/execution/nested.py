@@ -1,22 +1,30 @@
 """Nested process inputs: ``{"process": url, "inputs": {...}, "outputs": {...}}`` runs that process first.
 
-The nested process is executed through its OGC API endpoint (on this server or another one), watched like any
-remote job, and its single result becomes the value of the input. Logs and dismissal stay with the parent job.
+The nested process is executed through its OGC API endpoint (on this server or another one) and watched like any
+remote job; its single result becomes the value of the input. Logs and dismissal stay with the parent job. A
+nested job left waiting in the queue (for instance no free worker, since the parent occupies one) is dismissed
+after ``weaver.nested_process_queue_wait`` seconds and fails the parent, instead of leaving both waiting forever.
 """
 from __future__ import annotations
 
-import logging
 import re
-from typing import Any, Mapping, Optional
+import time
+from typing import Any, Dict, Mapping, Optional
 
-from weaver.datatype import Job, Process
+import requests
+
+from weaver.config import get_settings
+from weaver.datatype import Job
 from weaver.exceptions import JobExecutionError
 from weaver.processes.execution.progress import JobProgress, map_progress
-from weaver.processes.remote.ogcapi import execute_remote_ogcapi
-from weaver.status import Status
+from weaver.processes.remote.monitor import RemoteJobDismissed, RemoteMonitor, RemoteRequestError, http_request
+from weaver.processes.remote.ogcapi import dismiss_remote_job
+from weaver.processes.remote.wps1 import client_headers
+from weaver.status import Status, map_status
 from weaver.typedefs import JSON
 
 PROCESS_URL = re.compile(r"^https?://[^/]+(/.*)?/processes/[\w.-]+(:[\w.+-]+)?/?$")
+_JSON = {"Accept": "application/json", "Content-Type": "application/json"}
 
 
 def is_process_url(url: Any) -> bool:
@@ -24,37 +32,85 @@ def is_process_url(url: Any) -> bool:
     return isinstance(url, str) and bool(PROCESS_URL.match(url.strip()))
 
 
-def result_as_input(result: JSON) -> Any:
-    """One job result (``{id, href|value|bbox, ...}``) as the value of an input."""
-    if "href" in result:
-        return {"href": result["href"], "type": result.get("type") or "application/octet-stream"}
-    if "bbox" in result:
-        return {key: result[key] for key in ("bbox", "crs") if key in result}
-    if result.get("mediaType"):
-        return {"value": result.get("value"), "mediaType": result["mediaType"]}
-    return result.get("value")
+def result_as_input(document: Any, url: str, input_id: str) -> Any:
+    """The only result of an OGC results document, as an input value (``{href, type}``, qualified or bare)."""
+    if isinstance(document, dict) and isinstance(document.get("outputs"), (dict, list)):
+        document = document["outputs"]
+    if isinstance(document, list):
+        document = {item.get("id"): {k: v for k, v in item.items() if k != "id"}
+                    for item in document if isinstance(item, dict)}
+    if not isinstance(document, dict) or len(document) != 1:
+        count = len(document) if isinstance(document, dict) else 0
+        raise JobExecutionError(f"Nested process [{url}] of input '{input_id}' must give exactly one result "
+                                f"(select one with 'outputs'), it gave {count}.")
+    value = next(iter(document.values()))
+    if isinstance(value, dict) and "href" in value:
+        return {"href": value["href"], "type": value.get("type") or "application/octet-stream"}
+    return value
+
+
+def _json(response: requests.Response, what: str) -> Any:
+    if response.status_code != 200:
+        raise RemoteRequestError(f"HTTP {response.status_code} from {what}")
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise RemoteRequestError(f"{what} is not JSON") from exc
 
 
 def resolve_nested_process(job: Job, input_id: str, value: JSON, settings: Mapping[str, Any],
                            headers: Optional[Mapping[str, str]] = None) -> Any:
     """Run the nested process of input ``input_id`` and return its only result as the input value."""
+    settings = get_settings(settings)
     url = str(value.get("process", "")).strip().rstrip("/")
     if not is_process_url(url):
         raise JobExecutionError(f"Input '{input_id}' nested process [{url}] is not a process URL.")
-    nested = Job({**job, "inputs": value.get("inputs") or {}, "outputs": value.get("outputs"), "logs": []})
-    process = Process({"id": url.rsplit("/", 1)[-1], "remoteProcessURL": url, "package": {}})
+    forwarded = client_headers(headers, settings)
 
     def progress(message: str, percent: Optional[float]) -> None:
         job.save_log(f"Nested process [{url}] of input '{input_id}': {message or 'running'} ({int(percent or 0)}%)",
                      progress=map_progress(percent or 0, JobProgress.GET_INPUTS, JobProgress.GET_OUTPUTS))
 
+    monitor = RemoteMonitor(job, settings, progress, url)
+    body: Dict[str, Any] = {"inputs": value.get("inputs") or {}, "response": "document"}
+    if value.get("outputs"):
+        body["outputs"] = value["outputs"]
     job.save_log(f"Input '{input_id}' runs the nested process [{url}].")
-    status, results, errors, message = execute_remote_ogcapi(nested, process, headers, settings, progress)
+    submitted = monitor.call(lambda: http_request("POST", f"{url}/execution", monitor.timeout, json=body,
+                                                  headers={**forwarded, **_JSON, "Prefer": "respond-async"}),
+                             "the nested execute request")
+    if submitted.status_code == 200:
+        return result_as_input(submitted.json(), url, input_id)
+    location = submitted.headers.get("Location")
+    if submitted.status_code not in (201, 202) or not location:
+        raise JobExecutionError(f"Nested process [{url}] of input '{input_id}' was refused "
+                                f"(HTTP {submitted.status_code}): {submitted.text[:500]}")
+    queued_since = time.monotonic()
+    queue_wait = settings["weaver.nested_process_queue_wait"]
+    try:
+        while True:
+            status_doc = monitor.call(lambda: _json(http_request("GET", location, monitor.timeout, headers={
+                **forwarded, "Accept": "application/json"}), f"[{location}]"), "the nested status request")
+            status = map_status(status_doc.get("status") or "")
+            monitor.report(status_doc.get("progress", status_doc.get("percentCompleted")), status_doc.get("message"))
+            if status in (Status.SUCCESSFUL, Status.FAILED, Status.DISMISSED):
+                break
+            if status == Status.ACCEPTED and time.monotonic() - queued_since > queue_wait:
+                dismiss_remote_job(location, forwarded, monitor.timeout)
+                raise JobExecutionError(
+                    f"Nested process [{url}] of input '{input_id}' was still queued after {queue_wait} s "
+                    f"(no free worker?); it was dismissed.")
+            if status != Status.ACCEPTED:
+                queued_since = time.monotonic()
+            monitor.wait()
+    except RemoteJobDismissed:
+        dismiss_remote_job(location, forwarded, monitor.timeout)
+        raise
     if status != Status.SUCCESSFUL:
-        raise JobExecutionError(f"Nested process [{url}] of input '{input_id}' did not succeed ({message}): "
-                                f"{errors[:3]}")
-    if len(results) != 1:
-        raise JobExecutionError(f"Nested process [{url}] of input '{input_id}' must give exactly one result "
-                                f"(select one with 'outputs'), it gave {len(results)}.")
-    job.save_log(f"Nested process [{url}] of input '{input_id}' successful.", level=logging.INFO)
-    return result_as_input(results[0])
+        raise JobExecutionError(f"Nested process [{url}] of input '{input_id}' ended {status.value}: "
+                                f"{status_doc.get('message') or 'no message'} (job {location}).")
+    results = monitor.call(lambda: _json(http_request("GET", f"{location}/results", monitor.timeout, headers={
+        **forwarded, "Accept": "application/json", "Prefer": "return=minimal"}), f"[{location}/results]"),
+        "the nested results request")
+    job.save_log(f"Nested process [{url}] of input '{input_id}' successful.")
+    return result_as_input(results, url, input_id)
