@@ -158,6 +158,8 @@ def test_symlink_out_of_allowed_directory_is_400(server, submit):
     ({"stringInput": "a", "unknownInput": 1}, "unknownInput"),
     ({"stringInput": {"href": "http://example.com/x.txt"}}, "literal"),
     ({"stringInput": "a", "geometryInput": {"href": "http://example.com/x.tif", "type": "image/tiff"}}, "media type"),
+    ({"stringInput": "a", "imagesInput": {"value": "not base64!", "encoding": "base64",
+                                          "mediaType": "image/jp2"}}, "base64"),
 ])
 def test_invalid_inputs_are_400_before_any_job(submit, count_jobs, inputs, detail):
     before = count_jobs()

@@ -1,6 +1,8 @@
 """Checks made on an execute request before any job exists: a bad request never creates a job."""
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
 import re
@@ -178,7 +180,22 @@ def _constrains(supported: List[str]) -> bool:
     """Whether declared media types restrict the submitted one (``*/*`` declares any media type)."""
     return bool(supported) and "*/*" not in supported
 
+def _check_base64(input_id: str, value: Any) -> None:
+    """A value declared ``encoding: base64`` must decode, or the worker would fail on it."""
+    if not isinstance(value, dict) or "value" not in value:
+        return
+    fmt = value.get("format") if isinstance(value.get("format"), dict) else {}
+    if str(value.get("encoding") or fmt.get("encoding") or "").lower() != "base64":
+        return
+    try:
+        base64.b64decode(value["value"], validate=True)
+    except (binascii.Error, TypeError, ValueError) as exc:
+        raise InvalidParameterValue(f"Input '{input_id}' value is declared base64 but does not decode: {exc}",
+                                    cause={"name": input_id, "in": "body", "value": "encoding"}) from exc
+
+
 def _check_input_value(input_id: str, value: Any, description: JSON) -> None:
+    _check_base64(input_id, value)
     kind = ogc_io_kind(description)
     schema = description.get("schema")
     value_kind = input_value_kind(value)
