@@ -2,7 +2,8 @@
 
 Run as ``python tests/remote_wps_app.py --port N --dir D``: WPS on ``/wps``, status documents and output
 files served from ``D/outputs`` on ``/outputs``. Processes: ``echo`` (a literal and a file of the message),
-``sleep`` (reports progress while it sleeps) and ``fail`` (always fails with a known message).
+``echo_sync`` (no status support: synchronous only), ``sleep`` (reports progress while it sleeps) and ``fail``
+(always fails with a known message).
 Two broken twins of the endpoint describe the same processes but misbehave on Execute: ``/wps-500`` answers
 HTTP 500 and ``/wps-slow`` answers after ``SLOW_SECONDS`` (longer than the client timeout of the tests).
 """
@@ -26,6 +27,11 @@ def _echo(request, response):
     message = request.inputs["message"][0].data
     response.outputs["output"].data = message
     response.outputs["file"].data = f"file says: {message}"
+    return response
+
+
+def _echo_sync(request, response):
+    response.outputs["output"].data = request.inputs["message"][0].data
     return response
 
 
@@ -54,6 +60,11 @@ def processes() -> list:
                       inputs=[LiteralInput("delay", "Delay (s)", data_type="float", default=1.0, min_occurs=0)],
                       outputs=[LiteralOutput("slept", "Slept (s)", data_type="float")],
                       store_supported=True, status_supported=True),
+        pywps.Process(_echo_sync, identifier="echo_sync", title="Echo (sync only)",
+                      abstract="Returns the message; no status document, so only synchronous execution.",
+                      inputs=[LiteralInput("message", "Message", data_type="string")],
+                      outputs=[LiteralOutput("output", "Output", data_type="string")],
+                      store_supported=False, status_supported=False),
         pywps.Process(_fail, identifier="fail", title="Fail", abstract="Always fails.",
                       inputs=[LiteralInput("message", "Message", data_type="string", min_occurs=0)],
                       outputs=[LiteralOutput("output", "Output", data_type="string")],

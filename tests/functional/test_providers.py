@@ -174,7 +174,7 @@ def test_register_url_that_is_not_wps(hybrid: WeaverServer):
 
 def test_list_and_describe_remote_processes(provider: str):
     processes = requests.get(f"{provider}/processes", timeout=10).json()["processes"]
-    assert {p["id"] for p in processes} == {"echo", "sleep", "fail"}
+    assert {p["id"] for p in processes} == {"echo", "echo_sync", "sleep", "fail"}
     echo = requests.get(f"{provider}/processes/echo", timeout=10)
     assert echo.status_code == 200, echo.text
     desc = echo.json()
@@ -198,6 +198,17 @@ def test_sync_execution_on_provider(hybrid: WeaverServer, provider: str, remote_
     href = results["file"]["href"]
     assert href.startswith(remote_wps.url.replace("/wps", "/outputs/"))  # kept as the remote reference
     assert requests.get(href, timeout=10).text == "file says: hello remote"
+
+
+def test_sync_only_remote_process_runs_synchronously_on_the_remote(provider: str):
+    desc = requests.get(f"{provider}/processes/echo_sync", timeout=10).json()
+    assert desc["jobControlOptions"] == ["sync-execute"]
+    resp = execute(f"{provider}/processes/echo_sync/execution", {"inputs": {"message": "now"}},
+                   {"Prefer": "respond-async"})  # async locally; the remote call itself is synchronous
+    assert resp.status_code == 201, resp.text
+    final = wait_status(resp.headers["Location"], ("successful", "failed"))
+    assert final["status"] == "successful", final
+    assert requests.get(f"{resp.headers['Location']}/results", timeout=10).json() == {"output": "now"}
 
 
 def test_async_execution_mirrors_remote_progress(hybrid: WeaverServer, provider: str):
