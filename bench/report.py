@@ -75,6 +75,15 @@ def render(results: Dict[str, Any]) -> str:
                           "finished", "failed or unfinished"], rows)
 
     rows = []
+    for name, res in results["async"].items():
+        spent = res.get("cpu") or {}
+        jobs = max(1, res["finished"])
+        cells = [f"{spent[part] / jobs * 1000:.1f}" if part in spent else "-"
+                 for part in ("web", "worker", "store", "broker")]
+        rows.append([name] + cells + [f"{sum(spent.values()) / jobs * 1000:.1f}"])
+    cpu_table = _table(["server", "web", "worker", "store", "broker", "all"], rows)
+
+    rows = []
     for name in results["probe0"]:
         zero, full = results["probe0"][name], results["probeN"][name]
         rows.append([name, ms(zero["submit"].p(50)), ms(full["submit"].p(50)),
@@ -145,6 +154,11 @@ for WPS); the clock runs from the first submission until every job was seen fini
 
 {async_table}
 
+CPU milliseconds per finished job during that burst, by process tree (peers: the one gunicorn tree does all; its
+job store is in-process). On 2 cores, 2000 ms of CPU per second is all there is: this bounds the rate.
+
+{cpu_table}
+
 ## Submission and job listing as jobs accumulate
 
 {args['probe']} serial submissions and {max(5, args['probe'] // 5)} `GET /jobs` pages (10 jobs) on a fresh store, then
@@ -165,9 +179,19 @@ with its workers), after the synchronous rounds and after {args['memory_jobs']} 
 """
 
 
+START, END = "<!-- bench:start (written by bench/run.py) -->", "<!-- bench:end -->"
+
+
 def write_report(results: Dict[str, Any], path: str) -> str:
-    text = render(results)
+    """Write the figures of this run; text after the end marker of an existing report (analysis) is kept."""
+    text = f"{START}\n{render(results)}\n{END}\n"
+    kept = ""
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as file:
+            old = file.read()
+        if END in old:
+            kept = old.split(END, 1)[1].lstrip("\n")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w", encoding="utf-8") as file:
-        file.write(text)
+        file.write(text + ("\n" + kept if kept else ""))
     return text

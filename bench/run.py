@@ -67,7 +67,10 @@ def run(args: argparse.Namespace, root: str) -> Dict[str, Any]:
         results["async"] = {}
         for target in (pygeoapi, weaver, pywps):
             log(f"{args.async_jobs} async jobs from {args.threads} threads on {target.name}")
+            before = scenarios.cpu(target)
             results["async"][target.name] = scenarios.async_burst(target, args.async_jobs, args.threads)
+            after = scenarios.cpu(target)
+            results["async"][target.name]["cpu"] = {part: after[part] - before.get(part, 0.0) for part in after}
         remaining = max(0, args.memory_jobs - args.async_jobs)
         log(f"{remaining} more async jobs on weaver (memory over {args.memory_jobs} jobs)")
         results["memory_burst"] = scenarios.async_burst(weaver, remaining, args.threads)

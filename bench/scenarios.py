@@ -8,7 +8,7 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import requests
 
-from bench.common import Timings, timed, tree_rss
+from bench.common import Timings, timed, tree_cpu, tree_rss
 
 Call = Callable[[requests.Session], Any]
 
@@ -105,6 +105,11 @@ def listing(target: Any, count: int) -> Tuple[Timings, int]:
         total = target.list_jobs(session)
         result.values.append(time.perf_counter() - start)
     return result, total
+
+
+def cpu(target: Any) -> Dict[str, float]:
+    """CPU seconds used so far by each part of a server (its web, worker, store and broker process trees)."""
+    return {part: tree_cpu(pid) for part, pid in target.cpu_pids().items()}
 
 
 def rss(target: Any) -> Dict[str, int]:

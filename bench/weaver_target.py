@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import os
 import textwrap
-from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional
 
 import requests
+from pymongo import ReturnDocument
 
 from bench.common import LOOPBACK
 from weaver.config import get_settings
@@ -114,6 +114,10 @@ class WeaverTarget:
     def pids(self) -> Dict[str, int]:
         return {"web": self.web.pid, "worker": self.worker.pid}
 
+    def cpu_pids(self) -> Dict[str, int]:
+        store, broker = self.children[0], self.children[1]
+        return {"web": self.web.pid, "worker": self.worker.pid, "store": store.pid, "broker": broker.pid}
+
     def log_dir(self) -> str:
         return os.path.join(self.root, "logs")
 
@@ -150,20 +154,32 @@ class WeaverTarget:
             raise RuntimeError(f"GET /jobs: {resp.status_code} {resp.text[:300]}")
         return int(resp.json().get("total", 0))
 
-    def preload(self, count: int) -> None:
-        """Store ``count`` finished echo jobs through the job store itself (not over HTTP), as if they had run."""
-        store = get_db(get_settings({"mongodb.url": self._mongodb_url(), "mongodb.db_name": DB_NAME})).jobs
+    def preload(self, count: int, batch: int = 500) -> None:
+        """Store ``count`` finished echo jobs straight into the job store (not over HTTP), as if they had run.
 
-        def insert(index: int) -> None:
+        Documents go in by batches, with a block of insertion sequence numbers taken at once and the listing
+        counters recounted after, the bookkeeping :meth:`MongodbJobStore.insert_job` does one job at a time.
+        """
+        store = get_db(get_settings({"mongodb.url": self._mongodb_url(), "mongodb.db_name": DB_NAME})).jobs
+        block = store.meta.find_one_and_update({"_id": "jobs"}, {"$inc": {"seq": count}}, upsert=True,
+                                               return_document=ReturnDocument.AFTER)
+        first_seq = int(block["seq"]) - count + 1
+        docs = []
+        for index in range(count):
             job = Job(task_id=f"preloaded-{index}", process="echo", status=Status.SUCCESSFUL.value,
                       status_message="Job successful.", progress=100, access="public", is_local=True,
                       execution_mode="async", inputs=ECHO_BODY["inputs"], tags=["local", "async"],
                       results=[{"id": "stringOutput", "value": "hello"}])
             job.mark_finished()
-            store.insert_job(job)
-
-        with ThreadPoolExecutor(4) as pool:
-            list(pool.map(insert, range(count)))
+            job["updated"] = job["finished"]
+            job["seq"] = first_seq + index
+            docs.append(job.params())
+            if len(docs) >= batch:
+                store.collection.insert_many(docs, ordered=False)
+                docs = []
+        if docs:
+            store.collection.insert_many(docs, ordered=False)
+        store.rebuild_counters()
 
     def _mongodb_url(self) -> str:
         with open(self.ini_path, encoding="utf-8") as file:

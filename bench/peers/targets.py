@@ -30,9 +30,11 @@ class _GunicornTarget:
         self.url = ""
         self.proc: Optional[ManagedProcess] = None
 
+    gunicorn_options = GUNICORN_OPTIONS
+
     def _serve(self, app: str, env: Dict[str, str]) -> None:
         """Run ``app`` under gunicorn on ``self.port`` (chosen by ``start``, since the config names it)."""
-        argv = [venv_bin(self.cache_dir, self.name, "gunicorn"), *GUNICORN_OPTIONS,
+        argv = [venv_bin(self.cache_dir, self.name, "gunicorn"), *self.gunicorn_options,
                 "--bind", f"{LOOPBACK}:{self.port}", app]
         child_env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
         child_env.update(env)
@@ -53,6 +55,9 @@ class _GunicornTarget:
     def pids(self) -> Dict[str, int]:
         """One gunicorn tree both answers HTTP and runs the jobs."""
         return {"web": self.proc.pid} if self.proc else {}
+
+    def cpu_pids(self) -> Dict[str, int]:
+        return self.pids()
 
     def log_dir(self) -> str:
         return os.path.join(self.root, "logs")
@@ -147,6 +152,9 @@ class PywpsTarget(_GunicornTarget):
     """A pywps 4.8 server with an echo process (bench/peers/pywps_echo.py), async through its own job store."""
 
     name = "pywps"
+    # one process of eight threads: with two, concurrent writes to pywps's SQLite job store fail ("database is
+    # locked") and most asynchronous requests are answered with a 500
+    gunicorn_options = ["--workers", "1", "--threads", "8", "--timeout", "120", "--log-level", "warning"]
     sync_rest = None
     list_jobs = None
     preload = None
