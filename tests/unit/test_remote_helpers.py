@@ -53,4 +53,5 @@ def test_ogc_results_become_job_results():
         {"id": "arr", "value": [1, 2]},
     ]
     older = {"outputs": [{"id": "out", "href": "http://r/o.txt"}]}
-    assert ogc_results_to_job_results(older) == [{"id": "out", "href": "http://r/o.txt", "type": "application/octet-stream"}]
+    assert ogc_results_to_job_results(older) == [
+        {"id": "out", "href": "http://r/o.txt", "type": "application/octet-stream"}]

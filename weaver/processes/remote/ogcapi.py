@@ -222,4 +222,5 @@ def execute_remote_ogcapi(job: Job, process: Process, headers: Optional[Mapping[
         except ValueError as exc:
             raise RemoteRequestError("results are not JSON") from exc
 
-    return Status.SUCCESSFUL, ogc_results_to_job_results(monitor.call(fetch_results, "the results request")), [], message
+    results = ogc_results_to_job_results(monitor.call(fetch_results, "the results request"))
+    return Status.SUCCESSFUL, results, [], message

@@ -6,7 +6,7 @@ that each failure is seen, counted and retried a bounded number of times instead
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from lxml import etree
 from owslib.wps import ASYNC, SYNC, WebProcessingService, WPSExecution
@@ -147,6 +147,3 @@ def execute_remote_wps1(job: Job, wps_url: str, wps_process: ProcessOWS,
     monitor.report(execution.percentCompleted, execution.statusMessage)
     return execution
 
-
-def wps_errors(execution: WPSExecution) -> List[Dict[str, Optional[str]]]:
-    return [{"Code": err.code, "Locator": err.locator, "Text": err.text} for err in execution.errors]
