@@ -78,6 +78,7 @@ def test_qualified_literal_and_array_values(submit):
 
 def test_empty_string_and_numeric_string_are_kept(server, submit):
     assert _run(submit, {"stringInput": "100"})["stringOutput"] == "100"
+    assert _run(submit, {"stringInput": ""})["stringOutput"] == ""
     resp = submit("echo", {"inputs": {"stringInput": ""}}, {"Prefer": "respond-async"})
     assert resp.status_code == 201, resp.text
     server.wait_job(resp.headers["Location"])

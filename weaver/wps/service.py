@@ -103,6 +103,7 @@ class WorkerService(pywps.Service):
         body = etree.tostring(request_xml)
         environ = EnvironBuilder(path="/wps", method="POST", data=body, content_type="text/xml").get_environ()
         wps_request = WPSRequest(WerkzeugRequest(environ))
+        _restore_empty_literals(wps_request, wps_inputs)
         wps_request.language = job.accept_language or wps_request.language
         process = self.prepare_process_for_execution(job.process)
         _route_outputs_per_id(process, job)
@@ -118,6 +119,15 @@ class WorkerService(pywps.Service):
         execution.statusLocation = status_path
         execution.checkStatus(response=doc, sleepSecs=0)
         return execution
+
+
+def _restore_empty_literals(wps_request: WPSRequest, wps_inputs: Sequence[Tuple[str, OWS_Input_Type]]) -> None:
+    """pywps reads an empty ``<wps:LiteralData/>`` as the text "None": give back the empty strings sent."""
+    for input_id, entries in wps_request.inputs.items():
+        sent = [value for ident, value in wps_inputs if ident == input_id]
+        for entry, value in zip(entries, sent):
+            if value == "" and isinstance(entry, dict) and entry.get("data") == "None":
+                entry["data"] = ""
 
 
 def _route_outputs_per_id(process: pywps.Process, job: Job) -> None:

@@ -61,7 +61,9 @@ def ows2json_output_data(outputs: List[Output], process: Optional[ProcessOWS] = 
             result.update(_bbox_of(output))
         else:
             values = [cast_literal(item, data_type) for item in output.data]
-            result["value"] = values[0] if len(values) == 1 else values if values else None
+            # an empty <wps:LiteralData/> of a string output is the empty string, not a missing value
+            empty = "" if _literal_type(data_type) in ("string", "literaldata") else None
+            result["value"] = values[0] if len(values) == 1 else values if values else empty
         results.append(result)
     return results
 
