@@ -257,3 +257,27 @@ def test_wait_zero_does_not_wait(server, submit):
     assert resp.status_code == 201, resp.text
     assert time.monotonic() - start < 2
     assert server.wait_job(resp.headers["Location"], timeout=30)["status"] == "successful"
+
+
+PART4_MEDIA = "http://www.opengis.net/def/exceptions/ogcapi-processes-4/1.0/unsupported-media-type"
+
+
+def test_non_json_body_is_415_with_header_details(server, count_jobs):
+    before = count_jobs()
+    resp = requests.post(f"{server.url}/processes/echo/execution", data="<x/>",
+                         headers={"Content-Type": "text/plain"}, timeout=10)
+    assert resp.status_code == 415, resp.text
+    body = resp.json()
+    assert (body["type"], body["title"], body["code"]) == (PART4_MEDIA, "Unsupported Media-Type", "InvalidHeaderValue")
+    assert (body["name"], body["value"]) == ("Content-Type", "text/plain")
+    assert count_jobs() == before
+
+
+@pytest.mark.parametrize("data", [b"{not json", b"", b"[1, 2]", b'"text"', b"\xff\xfe"])
+def test_undecodable_or_non_object_json_is_400(server, count_jobs, data):
+    before = count_jobs()
+    resp = requests.post(f"{server.url}/processes/echo/execution", data=data,
+                         headers={"Content-Type": "application/json"}, timeout=10)
+    assert resp.status_code == 400, resp.text
+    assert resp.headers["Content-Type"].startswith("application/json")
+    assert count_jobs() == before
