@@ -195,3 +195,5 @@ def test_listing_under_a_process(server, submit):
     listed = resp.json()["jobs"]
     assert done.json()["jobID"] in [job["jobID"] for job in listed]
     assert all(job["processID"] == "echo" for job in listed)
+    assert 'rel="self"' in resp.headers.get("Link", "")
+    assert all("/processes/echo/jobs" in link["href"] for link in resp.json()["links"])

@@ -2,8 +2,8 @@
 
 The embedded store (and any store without covered sorts) pays for every document a query matches, even with a
 limit. A page sorted by creation is therefore read from a window of insertion sequence numbers (``seq``) just
-wide enough to hold it, estimated from the number of matches and widened until it does; a deep page is read
-from the other end. Its cost follows the page, not the number of stored jobs.
+wide enough to hold it, estimated from the number of matches and widened until it does. Its cost follows the
+page and its depth, not the number of stored jobs.
 """
 from __future__ import annotations
 
@@ -43,8 +43,8 @@ class JobFilters:
 
     @property
     def countable(self) -> bool:
-        """Whether the counters (access, status, process, service) give the total of these filters."""
-        return not (self.tags or self.created_min or self.created_max or self.min_duration is not None
+        """Whether the counters (access, status, process, service, one tag) give the total of these filters."""
+        return not ((self.tags and len(self.tags) > 1) or self.created_min or self.created_max or self.min_duration is not None
                     or self.max_duration is not None or self.user_id is not None or self.extra)
 
     def _common(self) -> Dict[str, Any]:
@@ -65,6 +65,19 @@ class JobFilters:
 
     def counter_query(self) -> Dict[str, Any]:
         return self._common()
+
+    def window_queries(self) -> List[Dict[str, Any]]:
+        """The query as a union of queries made of equalities only (one per status, the first tag).
+
+        Stores that scan for ``$in``/``$all`` but walk a compound index for equalities answer these fast; the
+        union is merged by sequence number and the other tags are checked on the documents read.
+        """
+        base = self.query()
+        if self.tags:
+            base["tags"] = self.tags[0]
+        if not self.status:
+            return [base]
+        return [dict(base, status=status) for status in self.status]
 
     def query(self) -> Dict[str, Any]:
         query = self._common()
@@ -117,7 +130,7 @@ class JobQueryMixin:
         projection = {"_id": False, **{name: True for name in fields}} if fields else {"_id": False, "logs": False}
         query = filters.query()
         if SORT_FIELDS.get(sort, sort) == "seq":
-            docs = self._page_by_seq(query, projection, total, offset, limit, descending=not ascending)
+            docs = self._page_by_seq(filters, projection, total, offset, limit, descending=not ascending)
         else:
             direction = pymongo.ASCENDING if ascending else pymongo.DESCENDING
             cursor = (self.collection.find(query, projection)
@@ -126,30 +139,35 @@ class JobQueryMixin:
             docs = list(cursor)
         return [Job(doc) for doc in docs], total
 
-    def _page_by_seq(self, query: Dict[str, Any], projection: Dict[str, Any], total: int, offset: int, limit: int,
+    def _page_by_seq(self, filters: JobFilters, projection: Dict[str, Any], total: int, offset: int, limit: int,
                      descending: bool) -> List[Dict[str, Any]]:
         need = min(limit, total - offset)
-        from_top = descending
-        if offset + need > total / 2:  # a deep page is closer to the other end
-            from_top = not from_top
-            offset = total - offset - need
+        from_top = descending  # always from the newest end: a total off by a few never shifts the first pages
         wanted = offset + need
         top = self.last_seq()
         density = total / max(1, top)
         width = int(math.ceil(wanted / max(density, 1e-9) * WINDOW_MARGIN)) + limit
+        queries = filters.window_queries()
+        other_tags = set(filters.tags[1:]) if filters.tags else set()
+        if other_tags:
+            projection = dict(projection, tags=True) if "logs" not in projection else projection
         while True:
             bound = {"$gt": top - width} if from_top else {"$lte": width}
-            window_query = dict(query, seq=bound)
-            cursor = self.collection.find(window_query, projection).sort(
-                "seq", pymongo.DESCENDING if from_top else pymongo.ASCENDING)
-            docs = list(cursor)
-            if len(docs) >= wanted or width >= top:
+            found: Dict[Any, Dict[str, Any]] = {}
+            for query in queries:
+                for doc in self.collection.find(dict(query, seq=bound), projection):
+                    if other_tags and not other_tags <= set(doc.get("tags") or []):
+                        continue
+                    found[doc.get("seq")] = doc
+            if len(found) >= wanted:
+                break
+            if width >= top:  # short of what the total promised: jobs without sequence number, read them all
+                for doc in self.collection.find(filters.query(), projection):
+                    found.setdefault(doc["seq"] if doc.get("seq") is not None else doc.get("id"), doc)
                 break
             width *= WINDOW_GROWTH
-        docs = docs[offset:offset + need]
-        if from_top != descending:
-            docs.reverse()
-        return docs
+        docs = sorted(found.values(), key=lambda doc: doc.get("seq") or 0, reverse=from_top)
+        return docs[offset:offset + need]
 
     def group_jobs(self, filters: JobFilters, group_by: Sequence[str], fields: Sequence[str] = ()
                    ) -> List[Dict[str, Any]]:

@@ -4,8 +4,9 @@ Two pieces of bookkeeping keep listings fast on stores whose queries cost time p
 
 - every job gets an insertion sequence number ``seq`` (newest = highest), so that the newest page of a listing
   is read from a narrow ``seq`` window instead of sorting every match (see :mod:`weaver.store.job_query`);
-- ``job_counts`` holds one counter per (access, status, process, service), moved on every status change, so
-  that the ``total`` of the common listings is a sum over a few counters instead of a count of every match.
+- ``job_counts`` holds one counter per (access, status, process, service) and one more per tag, moved on
+  every status change, so that the ``total`` of the common listings (and of listings by one tag) is a sum
+  over a few counters instead of a count of every match.
 
 Both are rebuilt from the jobs themselves at start (:meth:`MongodbJobStore.create_indexes`).
 """
@@ -28,16 +29,22 @@ COUNTER_FIELDS = ("access", "status", "process", "service")
 HEARTBEAT_FIELD = "heartbeat_expires"
 # reads of a job before a guarded write, should concurrent writes keep moving it
 CAS_ATTEMPTS = 5
-# the shapes listings query, each with the insertion sequence last (newest pages come from a seq window)
+# the shapes listings query, each with the insertion sequence last (newest pages come from a seq window);
+# no index leads with (access, <other field>): a planner may pick it for a window query and scan every job
 LISTING_INDEXES: Sequence[Sequence[str]] = (
     ("access", "seq"), ("access", "process", "seq"), ("access", "service", "seq"), ("access", "status", "seq"),
-    ("access", "process", "status", "seq"), ("access", "tags", "seq"), ("access", "created"),
-    ("access", "finished"), ("access", "duration"), ("user_id", "seq"),
+    ("access", "process", "status", "seq"), ("access", "tags", "seq"), ("user_id", "seq"),
 )
 
 
-def _counter_key(doc: Dict[str, Any]) -> Dict[str, Any]:
-    return {name: doc.get(name) for name in COUNTER_FIELDS}
+def _counter_keys(doc: Dict[str, Any]) -> List[Tuple[Any, ...]]:
+    """The counters a job counts in: one without tag (every listing) and one per tag (listings by one tag)."""
+    base = tuple(doc.get(name) for name in COUNTER_FIELDS)
+    return [base + (tag,) for tag in [None] + sorted(set(doc.get("tags") or []))]
+
+
+def _counter_doc(key: Tuple[Any, ...]) -> Dict[str, Any]:
+    return dict(zip(COUNTER_FIELDS + ("tag",), key))
 
 
 class MongodbJobStore(JobQueryMixin):
@@ -58,7 +65,16 @@ class MongodbJobStore(JobQueryMixin):
         self.collection.create_index([("status", pymongo.ASCENDING), (HEARTBEAT_FIELD, pymongo.ASCENDING)])
         self.collection.create_index([("status", pymongo.ASCENDING), ("updated", pymongo.ASCENDING)])
         self._number_unsequenced()
-        self.rebuild_counters()
+        if not self.counters_match():
+            self.rebuild_counters()
+
+    def counters_match(self) -> bool:
+        """Whether the counters add up to the number of jobs (else a rebuild is due, e.g. after an upgrade).
+
+        Checked first so that a worker starting while jobs run does not overwrite counts moving meanwhile.
+        """
+        counted = sum(doc.get("n", 0) for doc in self.counters.find({"tag": None}, {"_id": False, "n": True}))
+        return counted == self.collection.count_documents({})
 
     def _number_unsequenced(self) -> None:
         docs = list(self.collection.find({"seq": {"$exists": False}}, {"_id": False, "id": True, "created": True}))
@@ -66,14 +82,18 @@ class MongodbJobStore(JobQueryMixin):
             self.collection.update_one({"id": doc["id"]}, {"$set": {"seq": self._next_seq()}})
 
     def rebuild_counters(self) -> None:
-        """Recount every (access, status, process, service) group from the jobs (linear: at start only)."""
+        """Recount every counter from the jobs (linear: at start only)."""
         groups: Dict[Tuple[Any, ...], int] = {}
-        for doc in self.collection.find({}, {"_id": False, **{name: True for name in COUNTER_FIELDS}}):
-            key = tuple(doc.get(name) for name in COUNTER_FIELDS)
-            groups[key] = groups.get(key, 0) + 1
-        self.counters.delete_many({})
-        if groups:
-            self.counters.insert_many([dict(zip(COUNTER_FIELDS, key), n=count) for key, count in groups.items()])
+        projection = {"_id": False, "tags": True, **{name: True for name in COUNTER_FIELDS}}
+        for doc in self.collection.find({}, projection):
+            for key in _counter_keys(doc):
+                groups[key] = groups.get(key, 0) + 1
+        # set, never insert: the web app and the workers may rebuild at the same time without doubling counts
+        for key, count in groups.items():
+            self.counters.update_one(_counter_doc(key), {"$set": {"n": count}}, upsert=True)
+        for doc in self.counters.find({}, {"_id": True, "tag": True, **{name: True for name in COUNTER_FIELDS}}):
+            if tuple(doc.get(name) for name in COUNTER_FIELDS + ("tag",)) not in groups:
+                self.counters.delete_one({"_id": doc["_id"]})
 
     def _next_seq(self) -> int:
         doc = self.meta.find_one_and_update({"_id": "jobs"}, {"$inc": {"seq": 1}}, upsert=True,
@@ -85,14 +105,14 @@ class MongodbJobStore(JobQueryMixin):
         return int(doc["seq"]) if doc else 0
 
     def _count_move(self, before: Optional[Dict[str, Any]], after: Optional[Dict[str, Any]]) -> None:
-        old = _counter_key(before) if before else None
-        new = _counter_key(after) if after else None
-        if old == new:
-            return
-        if old is not None:
-            self.counters.update_one(old, {"$inc": {"n": -1}}, upsert=True)
-        if new is not None:
-            self.counters.update_one(new, {"$inc": {"n": 1}}, upsert=True)
+        old = _counter_keys(before) if before else []
+        new = _counter_keys(after) if after else []
+        for key in old:
+            if key not in new:
+                self.counters.update_one(_counter_doc(key), {"$inc": {"n": -1}}, upsert=True)
+        for key in new:
+            if key not in old:
+                self.counters.update_one(_counter_doc(key), {"$inc": {"n": 1}}, upsert=True)
 
     # ----- writes -----
     def insert_job(self, job: Job) -> Job:
@@ -116,13 +136,14 @@ class MongodbJobStore(JobQueryMixin):
     def _set(self, query: Dict[str, Any], fields: Dict[str, Any], push: Optional[Dict[str, Any]] = None
              ) -> Optional[Dict[str, Any]]:
         """``$set`` (and ``$push``) on one job; returns its counted fields before the write (None: no match)."""
-        projection = {"_id": False, **{name: True for name in COUNTER_FIELDS}}
+        projection = {"_id": False, "tags": True, **{name: True for name in COUNTER_FIELDS}}
         update: Dict[str, Any] = {"$set": fields}
         if push:
             update["$push"] = push
         before = self._read_then_write(query, update, projection)
         if before is not None:
-            self._count_move(before, dict(before, **{k: v for k, v in fields.items() if k in COUNTER_FIELDS}))
+            moved = {k: v for k, v in fields.items() if k in COUNTER_FIELDS or k == "tags"}
+            self._count_move(before, dict(before, **moved))
         return before
 
     def _read_then_write(self, query: Dict[str, Any], update: Dict[str, Any], projection: Dict[str, Any]
@@ -177,13 +198,18 @@ class MongodbJobStore(JobQueryMixin):
         """Atomically take a job for execution; None when another live worker holds it or it is finished.
 
         A job is claimable in one of ``claimable`` statuses (accepted, queued), or in one of ``running`` whose
-        heartbeat expired (its worker died and the broker redelivered the task).
+        heartbeat expired (its worker died and the broker redelivered the task). One conditional update per
+        status, each selecting by id: a store may plan ``$or`` as a scan of every job.
         """
-        query = {"id": str(job_id), "$or": [{"status": {"$in": list(claimable)}},
-                                            {"status": {"$in": list(running)}, HEARTBEAT_FIELD: {"$lt": now()}}]}
-        if self._set(query, dict(fields, updated=now())) is None:
-            return None
-        return self.fetch_by_id(job_id)
+        fields = dict(fields, updated=now())
+        for status in claimable:
+            if self._set({"id": str(job_id), "status": status}, fields) is not None:
+                return self.fetch_by_id(job_id)
+        for status in running:
+            query = {"id": str(job_id), "status": status, HEARTBEAT_FIELD: {"$lt": now()}}
+            if self._set(query, fields) is not None:
+                return self.fetch_by_id(job_id)
+        return None
 
     def heartbeat(self, job_id: str, expires: datetime, running: Sequence[str]) -> bool:
         """Push the heartbeat expiry of a running job (never touches a job that finished)."""
@@ -193,16 +219,20 @@ class MongodbJobStore(JobQueryMixin):
 
     def find_expired_heartbeats(self, running: Sequence[str], limit: int = 100) -> List[Job]:
         """Running jobs whose worker stopped beating (killed, host lost)."""
-        docs = self.collection.find({"status": {"$in": list(running)}, HEARTBEAT_FIELD: {"$lt": now()}},
-                                    {"_id": False, "logs": False}).limit(limit)
-        return [Job(doc) for doc in docs]
+        docs: List[Dict[str, Any]] = []
+        for status in running:  # equalities: a store may scan every job for an ``$in``
+            docs.extend(self.collection.find({"status": status, HEARTBEAT_FIELD: {"$lt": now()}},
+                                             {"_id": False, "logs": False}).limit(limit))
+        return [Job(doc) for doc in docs[:limit]]
 
     def find_unfinished(self, statuses: Sequence[str], older_than_seconds: float, limit: int = 100) -> List[Job]:
         """Jobs not updated for a while in the given statuses (queued jobs the reaper checks)."""
         cutoff = now() - timedelta(seconds=older_than_seconds)
-        docs = self.collection.find({"status": {"$in": list(statuses)}, "updated": {"$lt": cutoff}},
-                                    {"_id": False, "logs": False}).limit(limit)
-        return [Job(doc) for doc in docs]
+        docs: List[Dict[str, Any]] = []
+        for status in statuses:
+            docs.extend(self.collection.find({"status": status, "updated": {"$lt": cutoff}},
+                                             {"_id": False, "logs": False}).limit(limit))
+        return [Job(doc) for doc in docs[:limit]]
 
     def fail_orphan(self, job: Job, expected: Dict[str, Any], message: str) -> bool:
         """Mark an orphan failed, only if it still holds exactly what the reaper saw (``expected`` fields).
@@ -220,7 +250,7 @@ class MongodbJobStore(JobQueryMixin):
 
     # ----- removal -----
     def delete_job(self, job_id: str) -> bool:
-        projection = {"_id": False, **{name: True for name in COUNTER_FIELDS}}
+        projection = {"_id": False, "tags": True, **{name: True for name in COUNTER_FIELDS}}
         before = self.collection.find_one_and_delete({"id": str(job_id)}, projection=projection)
         if before is not None:
             self._count_move(before, None)
@@ -234,6 +264,6 @@ class MongodbJobStore(JobQueryMixin):
     def count_jobs(self, filters: JobFilters) -> int:
         """Total of a listing: from the counters when the filters allow it, else a count of the matches."""
         if filters.countable:
-            query = filters.counter_query()
+            query = dict(filters.counter_query(), tag=filters.tags[0] if filters.tags else None)
             return int(sum(doc.get("n", 0) for doc in self.counters.find(query, {"_id": False, "n": True})))
         return self.collection.count_documents(filters.query())

@@ -7,12 +7,13 @@ from typing import Any, Dict, List
 from cornice import Service
 from pyramid.httpexceptions import HTTPMethodNotAllowed
 from pyramid.request import Request
+from pyramid.response import Response
 
 from weaver.config import get_settings
 from weaver.database import get_db
 from weaver.datatype import Process
 from weaver.exceptions import InvalidParameterValue
-from weaver.jobs.listing import list_jobs
+from weaver.jobs.listing import listing_response
 from weaver.processes.execution import submit_job, submit_job_dispatch_wps
 from weaver.processes.execution.submit import submit_job_from_kvp
 from weaver.visibility import Visibility
@@ -132,6 +133,6 @@ def execute_process_jobs_view(request: Request) -> Any:
 
 
 @process_jobs_service.get()
-def get_process_jobs(request: Request) -> Dict[str, Any]:
+def get_process_jobs(request: Request) -> Response:
     process: Process = request.context.process
-    return list_jobs(request.registry.settings, request.params, process_id=process.id)
+    return listing_response(request.registry.settings, request.params, process_id=process.id)
