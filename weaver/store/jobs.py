@@ -13,6 +13,7 @@ Both are rebuilt from the jobs themselves at start (:meth:`MongodbJobStore.creat
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -65,16 +66,30 @@ class MongodbJobStore(JobQueryMixin):
         self.collection.create_index([("status", pymongo.ASCENDING), (HEARTBEAT_FIELD, pymongo.ASCENDING)])
         self.collection.create_index([("status", pymongo.ASCENDING), ("updated", pymongo.ASCENDING)])
         self._number_unsequenced()
-        if not self.counters_match():
+        if self.counters_drifted():
             self.rebuild_counters()
 
-    def counters_match(self) -> bool:
-        """Whether the counters add up to the number of jobs (else a rebuild is due, e.g. after an upgrade).
-
-        Checked first so that a worker starting while jobs run does not overwrite counts moving meanwhile.
-        """
+    def _counter_totals(self) -> Tuple[int, int]:
         counted = sum(doc.get("n", 0) for doc in self.counters.find({"tag": None}, {"_id": False, "n": True}))
-        return counted == self.collection.count_documents({})
+        return counted, self.collection.count_documents({})
+
+    def counters_match(self) -> bool:
+        """Whether the counters add up to the number of jobs."""
+        counted, actual = self._counter_totals()
+        return counted == actual
+
+    def counters_drifted(self, settle_seconds: float = 0.5) -> bool:
+        """Whether the counters disagree with the jobs and nothing moves (else a rebuild is due, e.g. after an upgrade).
+
+        A process starting while others write may catch a job stored a moment before its counter moved: the
+        difference must hold still over ``settle_seconds`` before a rebuild overwrites counters others move.
+        """
+        first = self._counter_totals()
+        if first[0] == first[1]:
+            return False
+        time.sleep(settle_seconds)
+        second = self._counter_totals()
+        return second == first
 
     def _number_unsequenced(self) -> None:
         docs = list(self.collection.find({"seq": {"$exists": False}}, {"_id": False, "id": True, "created": True}))
@@ -118,12 +133,13 @@ class MongodbJobStore(JobQueryMixin):
     def insert_job(self, job: Job) -> Job:
         """Store a new job; it is readable by anyone as soon as this returns."""
         job["updated"] = now()
+        self._count_move(None, job)  # before the insert: a worker may move the job's counters right after it
         try:
             job["seq"] = self._next_seq()
             self.collection.insert_one(job.params())
         except pymongo.errors.PyMongoError as exc:
+            self._count_move(job, None)
             raise JobRegistrationError(f"Failed to store {job}: {exc}") from exc
-        self._count_move(None, job)
         return job
 
     def fetch_by_id(self, job_id: str) -> Job:
