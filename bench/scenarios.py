@@ -57,16 +57,22 @@ def async_burst(target: Any, count: int, threads: int, timeout: float = 90) -> D
     started = time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(submit, range(count)))
+    # jobs finish about in the order they were queued: check the oldest pending one, and look further only
+    # once it is done, so that watching costs the server a few requests per second, not a flood
     pending = list(locations)
     failed = 0
     deadline = time.monotonic() + timeout
-    with ThreadPoolExecutor(threads) as pool:
-        while pending and time.monotonic() < deadline:
-            states = list(pool.map(lambda loc: _finished(target, loc), pending))
-            failed += sum(1 for state in states if state is None)
-            pending = [loc for loc, state in zip(pending, states) if state is False]
-            if pending:
-                time.sleep(0.02)
+    while pending and time.monotonic() < deadline:
+        state = _finished(target, pending[0])
+        if state is False:
+            time.sleep(0.05)
+            continue
+        failed += state is None
+        pending.pop(0)
+    if pending:  # time is up: one last look at every job still pending (the oldest may be the only one stuck)
+        states = [_finished(target, location) for location in pending]
+        failed += sum(1 for state in states if state is None)
+        pending = [location for location, state in zip(pending, states) if state is False]
     total = time.perf_counter() - started
     return {"submit": submits, "total": total, "finished": len(locations) - len(pending) - failed,
             "failed": failed + len(submits.errors), "unfinished": len(pending)}
