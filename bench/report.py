@@ -116,7 +116,8 @@ def render(results: Dict[str, Any]) -> str:
 weaver against the two servers a user would otherwise pick for the same job, on the same machine, in one run:
 [pygeoapi](https://pygeoapi.io) (TinyDB process manager, its `hello-world` process) and a standalone
 [pywps](https://pywps.org) 4.8 server (an `echo` process, `bench/peers/pywps_echo.py`, asynchronous through its
-own job store). Each peer runs from its own virtual environment under gunicorn (2 processes x 4 threads). weaver
+own job store). Each peer runs from its own virtual environment under gunicorn (pygeoapi: 2 processes x 4
+threads; pywps: 1 process x 8 threads, see below). weaver
 runs on its embedded default (store, broker, one Celery worker of 2 processes, waitress with 8 threads), logging
 as shipped. All of them listen on 127.0.0.1 only.
 
