@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from weaver.datatype import Job  # noqa: E402
 from weaver.runtime.embedded import start_broker, start_store, start_web, start_worker  # noqa: E402
+from weaver.runtime.instance_ini import instance_settings, write_instance_ini  # noqa: E402
 from weaver.runtime.processes import ManagedProcess, free_port  # noqa: E402
 from weaver.store.jobs import MongodbJobStore  # noqa: E402
 
@@ -39,48 +40,6 @@ BEGIN, END = "<!-- jobs_at_scale:begin -->", "<!-- jobs_at_scale:end -->"
 PROCESSES = ["echo", "hello", "file2string_array", "jsonarray2netcdf", "metalink2netcdf", "file_index_selector"]
 # no "accepted" jobs: a real one has its task message queued, a seeded one would be failed by the reaper
 STATUSES = ["successful"] * 80 + ["failed"] * 12 + ["dismissed"] * 6 + ["running"] * 2
-INI = """\
-[app:main]
-use = egg:weaver
-weaver.url = http://{host}:{port}
-weaver.data_dir = {root}
-mongodb.url = {mongodb_url}
-mongodb.db_name = {db_name}
-celery.broker_url = {broker_url}
-celery.result_backend = {broker_url}
-
-[celery]
-task_acks_late = true
-task_reject_on_worker_lost = true
-worker_prefetch_multiplier = 1
-
-[server:main]
-use = egg:waitress#main
-listen = {host}:{port}
-threads = 8
-
-[loggers]
-keys = root
-
-[handlers]
-keys = console
-
-[formatters]
-keys = generic
-
-[logger_root]
-level = INFO
-handlers = console
-
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-level = NOTSET
-formatter = generic
-
-[formatter_generic]
-format = %(asctime)s %(levelname)-5.5s [%(name)s] %(message)s
-"""
 QUERIES: List[Tuple[str, Dict[str, str]]] = [
     ("GET /jobs (first page, 10)", {}),
     ("GET /jobs?status=successful", {"status": "successful"}),
@@ -158,9 +117,9 @@ def run(sizes: List[int], repeat: int) -> Tuple[List[int], Dict[str, Dict[int, f
             children.append(start_broker(os.path.join(root, "broker"), broker_port, os.path.join(logs, "broker.log")))
             mongodb_url = f"mongodb://{HOST}:{store_port}/"
             ini_path = os.path.join(root, "weaver.ini")
-            with open(ini_path, "w", encoding="utf-8") as file:
-                file.write(INI.format(host=HOST, port=web_port, root=root, mongodb_url=mongodb_url, db_name=DB_NAME,
-                                      broker_url=f"redis://{HOST}:{broker_port}/0"))
+            write_instance_ini(ini_path, instance_settings(HOST, web_port, root, mongodb_url, DB_NAME,
+                                                           f"redis://{HOST}:{broker_port}/0"),
+                               listen=f"{HOST}:{web_port}")
             children.append(start_worker(ini_path, 1, os.path.join(logs, "worker.log")))
             children.append(start_web(ini_path, os.path.join(logs, "web.log")))
             url = f"http://{HOST}:{web_port}"

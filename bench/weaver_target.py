@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import textwrap
 from typing import Dict, List, Optional
 
 import requests
@@ -13,62 +12,12 @@ from weaver.config import get_settings
 from weaver.database import get_db
 from weaver.datatype import Job
 from weaver.runtime.embedded import start_broker, start_store, start_web, start_worker
+from weaver.runtime.instance_ini import instance_settings, write_instance_ini
 from weaver.runtime.processes import ManagedProcess, free_port
 from weaver.status import Status
 
 DB_NAME = "weaver-bench"
 ECHO_BODY = {"inputs": {"stringInput": "hello"}}
-# logging as shipped in config/weaver.ini.example (INFO), as a user runs it
-INI_TEMPLATE = """\
-[app:main]
-use = egg:weaver
-weaver.url = http://{host}:{port}
-weaver.data_dir = {data_dir}
-weaver.execute_sync_max_wait = 20
-mongodb.url = {mongodb_url}
-mongodb.db_name = {db_name}
-celery.broker_url = {broker_url}
-celery.result_backend = {broker_url}
-
-[celery]
-task_acks_late = true
-task_reject_on_worker_lost = true
-worker_prefetch_multiplier = 1
-
-[server:main]
-use = egg:waitress#main
-listen = {host}:{port}
-threads = 8
-
-[loggers]
-keys = root, weaver
-
-[handlers]
-keys = console
-
-[formatters]
-keys = generic
-
-[logger_root]
-level = INFO
-handlers = console
-
-[logger_weaver]
-level = INFO
-handlers =
-qualname = weaver
-
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-level = NOTSET
-formatter = generic
-
-[formatter_generic]
-format = %(asctime)s %(levelname)-5.5s [%(name)s] %(message)s
-"""
-
-
 class WeaverTarget:
     """Start/stop weaver and speak its REST and WPS interfaces."""
 
@@ -92,11 +41,10 @@ class WeaverTarget:
             self.children.append(start_broker(os.path.join(self.root, "broker"), broker_port,
                                               os.path.join(logs, "broker.log")))
             self.ini_path = os.path.join(self.root, "weaver.ini")
-            with open(self.ini_path, "w", encoding="utf-8") as file:
-                file.write(INI_TEMPLATE.format(
-                    host=LOOPBACK, port=web_port, data_dir=self.root, db_name=DB_NAME,
-                    mongodb_url=f"mongodb://{LOOPBACK}:{store_port}/",
-                    broker_url=f"redis://{LOOPBACK}:{broker_port}/0"))
+            settings = instance_settings(LOOPBACK, web_port, self.root, f"mongodb://{LOOPBACK}:{store_port}/", DB_NAME,
+                                         f"redis://{LOOPBACK}:{broker_port}/0",
+                                         {"weaver.execute_sync_max_wait": "20"})
+            write_instance_ini(self.ini_path, settings, listen=f"{LOOPBACK}:{web_port}")  # INFO logs, as shipped
             self.worker = start_worker(self.ini_path, self.concurrency, os.path.join(logs, "worker.log"))
             self.children.append(self.worker)
             self.web = start_web(self.ini_path, os.path.join(logs, "web.log"))

@@ -5,7 +5,6 @@ Everything runs on 127.0.0.1 on free ports, in a temporary directory, and is sto
 from __future__ import annotations
 
 import os
-import textwrap
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterator, Optional
@@ -15,6 +14,7 @@ import pytest
 import requests
 
 from weaver.runtime.embedded import start_broker, start_store, start_web, start_worker
+from weaver.runtime.instance_ini import instance_settings, write_instance_ini
 from weaver.runtime.processes import ManagedProcess, free_port
 
 DB_NAME = "weaver-test"
@@ -52,16 +52,9 @@ class WeaverServer:
 
 def write_test_ini(path: str, web_port: int, data_dir: str, mongodb_url: str, broker_url: str,
                    extra: Optional[Dict[str, str]] = None) -> None:
-    app_settings = {
-        "use": "egg:weaver",
-        "weaver.url": f"http://127.0.0.1:{web_port}",
-        "weaver.data_dir": data_dir,
+    app_settings = instance_settings("127.0.0.1", web_port, data_dir, mongodb_url, DB_NAME, broker_url, {
         "weaver.execute_sync_max_wait": "10",
         "weaver.allowed_input_paths": os.path.join(data_dir, "inputs"),
-        "mongodb.url": mongodb_url,
-        "mongodb.db_name": DB_NAME,
-        "celery.broker_url": broker_url,
-        "celery.result_backend": broker_url,
         # orphaned jobs (worker killed) are found within seconds; notification emails go to a local SMTP port
         "weaver.job_reaper_interval": "2",
         "weaver.job_heartbeat_interval": "1",
@@ -72,51 +65,9 @@ def write_test_ini(path: str, web_port: int, data_dir: str, mongodb_url: str, br
         # a nested process input left queued (both worker slots busy) fails its parent within seconds
         "weaver.nested_process_queue_wait": "6",
         "weaver.wps_email_notify_template_dir": os.path.join(data_dir, "email-templates"),
-    }
+    })
     app_settings.update(extra or {})
-    app_section = "\n".join(f"{key} = {value}" for key, value in app_settings.items())
-    with open(path, "w", encoding="utf-8") as file:
-        file.write(f"[app:main]\n{app_section}\n\n" + textwrap.dedent(f"""\
-            [celery]
-            task_serializer = json
-            accept_content = json
-            result_serializer = json
-            task_acks_late = true
-            task_reject_on_worker_lost = true
-            worker_prefetch_multiplier = 1
-
-            [server:main]
-            use = egg:waitress#main
-            listen = 127.0.0.1:{web_port}
-            threads = 8
-
-            [loggers]
-            keys = root, weaver
-
-            [handlers]
-            keys = console
-
-            [formatters]
-            keys = generic
-
-            [logger_root]
-            level = INFO
-            handlers = console
-
-            [logger_weaver]
-            level = INFO
-            handlers =
-            qualname = weaver
-
-            [handler_console]
-            class = StreamHandler
-            args = (sys.stderr,)
-            level = NOTSET
-            formatter = generic
-
-            [formatter_generic]
-            format = %(asctime)s %(levelname)-5.5s [%(name)s][%(threadName)s] %(message)s
-            """))
+    write_instance_ini(path, app_settings, listen=f"127.0.0.1:{web_port}")
 
 
 @pytest.fixture(scope="session")
