@@ -40,14 +40,19 @@ class WeaverServer:
     def wait_job(self, location: str, statuses: tuple = ("successful", "failed", "dismissed"),
                  timeout: float = 30) -> Dict[str, Any]:
         """Poll a job status URL until it reaches one of ``statuses``."""
-        deadline = time.monotonic() + timeout
-        body: Dict[str, Any] = {}
-        while time.monotonic() < deadline:
-            body = requests.get(location, timeout=10).json()
-            if body.get("status") in statuses:
-                return body
-            time.sleep(0.05)
-        raise AssertionError(f"job at {location} did not reach {statuses} in {timeout}s: {body}")
+        return wait_job_status(location, statuses, timeout)
+
+
+def wait_job_status(location: str, statuses: tuple, timeout: float = 30) -> Dict[str, Any]:
+    """Poll a job status URL until it reaches one of ``statuses`` (AssertionError after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    body: Dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        body = requests.get(location, timeout=10).json()
+        if body.get("status") in statuses:
+            return body
+        time.sleep(0.05)
+    raise AssertionError(f"job at {location} did not reach {statuses} in {timeout}s: {body}")
 
 
 def write_test_ini(path: str, web_port: int, data_dir: str, mongodb_url: str, broker_url: str,

@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterator, List
 import pytest
 import requests
 
-from conftest import WeaverServer, write_test_ini
+from conftest import WeaverServer, wait_job_status, write_test_ini
 from remote_wps_app import FAIL_MESSAGE
 from weaver.runtime.embedded import start_web, start_worker
 from weaver.runtime.processes import ManagedProcess, free_port, wait_for_port
@@ -100,14 +100,7 @@ def execute(url: str, body: Dict[str, Any], headers: Dict[str, str] = None) -> r
 
 
 def wait_status(location: str, statuses: tuple, timeout: float = 30) -> Dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    body: Dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        body = requests.get(location, timeout=10).json()
-        if body.get("status") in statuses:
-            return body
-        time.sleep(0.05)
-    raise AssertionError(f"{location} did not reach {statuses} in {timeout}s: {body}")
+    return wait_job_status(location, statuses, timeout)
 
 
 def wait_remote_progress(location: str, timeout: float = 30) -> Dict[str, Any]:

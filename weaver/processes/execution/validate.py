@@ -194,6 +194,18 @@ def _check_base64(input_id: str, value: Any) -> None:
                                     cause={"name": input_id, "in": "body", "value": "encoding"}) from exc
 
 
+def _check_media_type(input_id: str, value: Any, schema: Any) -> List[str]:
+    """400 when the media type a value declares is not one the input accepts; returns the accepted ones."""
+    media_type = value_media_type(value)
+    supported = _supported_media_types(schema)
+    if media_type and _constrains(supported) and media_type.split(";")[0].strip() not in supported + list(
+            _ALWAYS_ACCEPTED_MEDIA_TYPES):
+        raise InvalidParameterValue(
+            f"Input '{input_id}' media type '{media_type}' is not supported (expected one of {supported}).",
+            cause={"name": input_id, "in": "body", "value": value})
+    return supported
+
+
 def _check_input_value(input_id: str, value: Any, description: JSON) -> None:
     _check_base64(input_id, value)
     kind = ogc_io_kind(description)
@@ -215,22 +227,10 @@ def _check_input_value(input_id: str, value: Any, description: JSON) -> None:
         if kind == "literal" and value_kind == "href":
             raise InvalidParameterValue(f"Input '{input_id}' is a literal and cannot be given by reference.",
                                         cause={"name": input_id, "in": "body", "value": value})
-        media_type = value_media_type(value)
-        supported = _supported_media_types(schema)
-        if media_type and _constrains(supported) and media_type.split(";")[0].strip() not in supported + list(
-                _ALWAYS_ACCEPTED_MEDIA_TYPES):
-            raise InvalidParameterValue(
-                f"Input '{input_id}' media type '{media_type}' is not supported (expected one of {supported}).",
-                cause={"name": input_id, "in": "body", "value": value})
+        _check_media_type(input_id, value, schema)
         return
     if kind == "complex":
-        media_type = value_media_type(value)
-        supported = _supported_media_types(schema)
-        if media_type and _constrains(supported) and media_type.split(";")[0].strip() not in supported + list(
-                _ALWAYS_ACCEPTED_MEDIA_TYPES):
-            raise InvalidParameterValue(
-                f"Input '{input_id}' media type '{media_type}' is not supported (expected one of {supported}).",
-                cause={"name": input_id, "in": "body", "value": value})
+        supported = _check_media_type(input_id, value, schema)
         if not supported:  # JSON objects, geometries: check the value itself
             _check_schema(input_id, unwrap_value(value) if value_kind == "value" else value, schema)
         return
