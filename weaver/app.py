@@ -42,7 +42,7 @@ def make_app(global_config: Mapping[str, Any], raw_settings: Dict[str, Any]) -> 
     config.commit()  # cornice's own error views first, so that weaver's below replace them
     config.include("weaver.wps_restapi")
     if settings["weaver.wps"]:
-        config.include("weaver.wps")
+        config.include("weaver.wps.routes")
     config.include("weaver.wps_restapi.outputs")
     config.include("weaver.wps_restapi.errors")
     return config.make_wsgi_app()
