@@ -14,7 +14,6 @@ from weaver.exceptions import AccessForbidden, InvalidParameterValue, ProcessReg
 from weaver.processes.convert.cwl_ogc import CwlTypeError, merge_declared_io
 from weaver.processes.deploy import CONTROL_OPTIONS, TRANSMISSION_MODES, build_process, parse_deploy_body
 from weaver.store.processes import MongodbProcessStore
-from weaver.typedefs import JSON
 from weaver.visibility import Visibility
 
 PATCH_FIELDS = ("title", "description", "keywords", "metadata", "jobControlOptions", "outputTransmission",

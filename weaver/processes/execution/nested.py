@@ -11,13 +11,12 @@ import re
 import time
 from typing import Any, Dict, Mapping, Optional
 
-import requests
 
 from weaver.config import get_settings
 from weaver.datatype import Job
 from weaver.exceptions import JobExecutionError
 from weaver.processes.execution.progress import JobProgress, map_progress
-from weaver.processes.remote.monitor import RemoteJobDismissed, RemoteMonitor, RemoteRequestError, http_request
+from weaver.processes.remote.monitor import RemoteJobDismissed, RemoteMonitor, get_json, http_request
 from weaver.processes.remote.ogcapi import dismiss_remote_job
 from weaver.processes.remote.wps1 import client_headers
 from weaver.status import Status, map_status
@@ -47,15 +46,6 @@ def result_as_input(document: Any, url: str, input_id: str) -> Any:
     if isinstance(value, dict) and "href" in value:
         return {"href": value["href"], "type": value.get("type") or "application/octet-stream"}
     return value
-
-
-def _json(response: requests.Response, what: str) -> Any:
-    if response.status_code != 200:
-        raise RemoteRequestError(f"HTTP {response.status_code} from {what}")
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise RemoteRequestError(f"{what} is not JSON") from exc
 
 
 def resolve_nested_process(job: Job, input_id: str, value: JSON, settings: Mapping[str, Any],
@@ -89,8 +79,8 @@ def resolve_nested_process(job: Job, input_id: str, value: JSON, settings: Mappi
     queue_wait = settings["weaver.nested_process_queue_wait"]
     try:
         while True:
-            status_doc = monitor.call(lambda: _json(http_request("GET", location, monitor.timeout, headers={
-                **forwarded, "Accept": "application/json"}), f"[{location}]"), "the nested status request")
+            status_doc = monitor.call(lambda: get_json(location, monitor.timeout, forwarded),
+                                      "the nested status request")
             status = map_status(status_doc.get("status") or "")
             monitor.report(status_doc.get("progress", status_doc.get("percentCompleted")), status_doc.get("message"))
             if status in (Status.SUCCESSFUL, Status.FAILED, Status.DISMISSED):
@@ -109,8 +99,7 @@ def resolve_nested_process(job: Job, input_id: str, value: JSON, settings: Mappi
     if status != Status.SUCCESSFUL:
         raise JobExecutionError(f"Nested process [{url}] of input '{input_id}' ended {status.value}: "
                                 f"{status_doc.get('message') or 'no message'} (job {location}).")
-    results = monitor.call(lambda: _json(http_request("GET", f"{location}/results", monitor.timeout, headers={
-        **forwarded, "Accept": "application/json", "Prefer": "return=minimal"}), f"[{location}/results]"),
-        "the nested results request")
+    results = monitor.call(lambda: get_json(f"{location}/results", monitor.timeout,
+                                            dict(forwarded, Prefer="return=minimal")), "the nested results request")
     job.save_log(f"Nested process [{url}] of input '{input_id}' successful.")
     return result_as_input(results, url, input_id)

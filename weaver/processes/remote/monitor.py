@@ -113,3 +113,14 @@ def http_request(method: str, url: str, timeout: float, **kwargs: Any) -> reques
     if response.status_code >= 500:
         raise RemoteRequestError(f"HTTP {response.status_code} from [{url}]: {response.text[:300]}")
     return response
+
+
+def get_json(url: str, timeout: float, headers: Mapping[str, str]) -> Any:
+    """GET a JSON document; anything but a 200 with JSON is a :class:`RemoteRequestError` (worth a retry)."""
+    reply = http_request("GET", url, timeout, headers=dict(headers, Accept="application/json"))
+    if reply.status_code != 200:
+        raise RemoteRequestError(f"HTTP {reply.status_code} from [{url}]")
+    try:
+        return reply.json()
+    except ValueError as exc:
+        raise RemoteRequestError(f"answer of [{url}] is not JSON") from exc

@@ -22,6 +22,7 @@ from weaver.processes.remote.monitor import (
     RemoteJobDismissed,
     RemoteMonitor,
     RemoteRequestError,
+    get_json,
     http_request,
 )
 from weaver.processes.remote.wps1 import client_headers
@@ -187,13 +188,7 @@ def execute_remote_ogcapi(job: Job, process: Process, headers: Optional[Mapping[
     job.save_log(f"Remote job accepted by [{url}] (status location: {location}).")
 
     def check() -> JSON:
-        reply = http_request("GET", location, monitor.timeout, headers=dict(forwarded, Accept="application/json"))
-        if reply.status_code != 200:
-            raise RemoteRequestError(f"HTTP {reply.status_code} from [{location}]")
-        try:
-            return reply.json()
-        except ValueError as exc:
-            raise RemoteRequestError(f"status of [{location}] is not JSON") from exc
+        return get_json(location, monitor.timeout, forwarded)
 
     try:
         status_doc: JSON = {}
@@ -213,14 +208,7 @@ def execute_remote_ogcapi(job: Job, process: Process, headers: Optional[Mapping[
         return Status.FAILED, [], errors, message
 
     def fetch_results() -> Any:
-        reply = http_request("GET", f"{location}/results", monitor.timeout,
-                             headers=dict(forwarded, Accept="application/json", Prefer="return=minimal"))
-        if reply.status_code != 200:
-            raise RemoteRequestError(f"HTTP {reply.status_code} from [{location}/results]")
-        try:
-            return reply.json()
-        except ValueError as exc:
-            raise RemoteRequestError("results are not JSON") from exc
+        return get_json(f"{location}/results", monitor.timeout, dict(forwarded, Prefer="return=minimal"))
 
     results = ogc_results_to_job_results(monitor.call(fetch_results, "the results request"))
     return Status.SUCCESSFUL, results, [], message
