@@ -197,3 +197,31 @@ def test_listing_under_a_process(server, submit):
     assert all(job["processID"] == "echo" for job in listed)
     assert 'rel="self"' in resp.headers.get("Link", "")
     assert all("/processes/echo/jobs" in link["href"] for link in resp.json()["links"])
+
+
+def test_totals_match_the_stored_jobs_after_real_runs(server, submit):
+    """Totals come from tallies moved at every status change: after real runs they equal a count of the jobs."""
+    tag = f"tally-{uuid.uuid4().hex[:8]}"
+    locations = [submit("echo", {"inputs": {"stringInput": f"tally {n}"}}, {"Prefer": "respond-async"},
+                        path=f"execution?tags={tag}").headers["Location"] for n in range(3)]
+    for location in locations:
+        server.wait_job(location)
+    dismissed = submit("echo", {"inputs": {"stringInput": "tally"}, "status": "create"},
+                       path=f"execution?tags={tag}").json()["jobID"]
+    assert requests.delete(f"{server.url}/jobs/{dismissed}", timeout=10).status_code == 200
+    client = pymongo.MongoClient(server.mongodb_url)
+    try:
+        jobs = client[server.db().name]["jobs"]
+        for params, query in [
+            ({"tags": tag}, {"tags": tag}),
+            ({"tags": f"{tag},async"}, {"tags": {"$all": [tag, "async"]}}),
+            ({"tags": f"{tag},local", "status": "successful"}, {"tags": {"$all": [tag, "local"]},
+                                                                  "status": "successful"}),
+            ({"tags": tag, "status": "dismissed"}, {"tags": tag, "status": "dismissed"}),
+        ]:
+            listed = get_jobs(server, **params).json()
+            assert listed["total"] == jobs.count_documents(dict(query, access="public")), params
+        assert get_jobs(server, tags=tag).json()["total"] == 4
+        assert get_jobs(server, tags=f"{tag},async", status="successful").json()["total"] == 3
+    finally:
+        client.close()

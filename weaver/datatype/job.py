@@ -49,6 +49,8 @@ class Job(dict):
         self.setdefault("execution_return", ExecuteReturnPreference.MINIMAL.value)
         self.setdefault("is_local", not self.get("service"))
         self._tmpdir: Optional[str] = None
+        # the status the store last held for this job, as read or written by this process (guards the next write)
+        self.stored_status: Optional[str] = None
 
     # ----- identity -----
     @property

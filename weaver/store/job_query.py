@@ -43,8 +43,8 @@ class JobFilters:
 
     @property
     def countable(self) -> bool:
-        """Whether the counters (access, status, process, service, one tag) give the total of these filters."""
-        return not ((self.tags and len(self.tags) > 1) or self.created_min or self.created_max or self.min_duration is not None
+        """Whether the tallies (per access, process, provider, tags and status) give the total of these filters."""
+        return not (self.created_min or self.created_max or self.min_duration is not None
                     or self.max_duration is not None or self.user_id is not None or self.extra)
 
     def _common(self) -> Dict[str, Any]:
@@ -63,8 +63,13 @@ class JobFilters:
             query["status"] = {"$in": list(self.status)}
         return query
 
-    def counter_query(self) -> Dict[str, Any]:
-        return self._common()
+    def tally_selection(self) -> Dict[str, Any]:
+        """The tallies of the kinds of jobs these filters select (the statuses are summed apart)."""
+        selection = self._common()
+        selection.pop("status", None)
+        if self.tags:
+            selection["tags"] = {"$all": list(self.tags)}
+        return selection
 
     def window_queries(self) -> List[Dict[str, Any]]:
         """The query as a union of queries made of equalities only (one per status, the first tag).

@@ -1,31 +1,35 @@
-"""Job store on MongoDB: writes, the lifecycle guards of workers and reaper, and listing counters.
+"""Job store on MongoDB: writes, the lifecycle guards of workers and reaper, and listing totals.
 
 Two pieces of bookkeeping keep listings fast on stores whose queries cost time per matching document:
 
 - every job gets an insertion sequence number ``seq`` (newest = highest), so that the newest page of a listing
   is read from a narrow ``seq`` window instead of sorting every match (see :mod:`weaver.store.job_query`);
-- ``job_counts`` holds one counter per (access, status, process, service) and one more per tag, moved on
-  every status change, so that the ``total`` of the common listings (and of listings by one tag) is a sum
-  over a few counters instead of a count of every match.
+- ``job_tallies`` counts jobs per kind (access, process, provider, tags) and status, moved by one ``$inc`` on
+  every status change, so that the ``total`` of a listing is a sum over a few tallies instead of a count of
+  every match (see :mod:`weaver.store.job_tallies`).
 
 Both are rebuilt from the jobs themselves at start (:meth:`MongodbJobStore.create_indexes`).
+
+Writes that change a job's status are compare-and-set on the status: the status a caller last saw (kept on the
+:class:`Job` as ``stored_status``) guards the update, so the usual write is a single request; a caller that saw
+a stale status reads the job again and retries.
 """
 from __future__ import annotations
 
 import logging
 import time
 from datetime import datetime, timedelta
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import pymongo
-from pymongo import ReturnDocument, UpdateOne
+from pymongo import ReturnDocument
 from pymongo.database import Database
 
 from weaver.datatype.job import Job, now
 from weaver.exceptions import JobNotFound, JobRegistrationError
 from weaver.store.job_query import JobFilters, JobQueryMixin
+from weaver.store.job_tallies import KIND_FIELDS, JobTallies, kind_of
 
-COUNTER_FIELDS = ("access", "status", "process", "service")
 # owned by the running task's heartbeat thread: whole-document writes of the task must never roll it back
 HEARTBEAT_FIELD = "heartbeat_expires"
 # reads of a job before a guarded write, should concurrent writes keep moving it
@@ -36,16 +40,30 @@ LISTING_INDEXES: Sequence[Sequence[str]] = (
     ("access", "seq"), ("access", "process", "seq"), ("access", "service", "seq"), ("access", "status", "seq"),
     ("access", "process", "status", "seq"), ("access", "tags", "seq"), ("user_id", "seq"),
 )
+# never written by an update: set once when the job is stored (its kind) or owned by a single writer
+NOT_UPDATED = ("id", "seq", HEARTBEAT_FIELD) + KIND_FIELDS
 
 
-def _counter_keys(doc: Dict[str, Any]) -> List[Tuple[Any, ...]]:
-    """The counters a job counts in: one without tag (every listing) and one per tag (listings by one tag)."""
-    base = tuple(doc.get(name) for name in COUNTER_FIELDS)
-    return [base + (tag,) for tag in [None] + sorted(set(doc.get("tags") or []))]
+def _stored(doc: Mapping[str, Any]) -> Job:
+    """A job as read from the store, remembering the status it was read with (the guard of its next write)."""
+    job = Job(doc)
+    job.stored_status = job.status
+    return job
 
 
-def _counter_doc(key: Tuple[Any, ...]) -> Dict[str, Any]:
-    return dict(zip(COUNTER_FIELDS + ("tag",), key))
+def _status_allows(condition: Any, status: str) -> bool:
+    """Whether ``status`` satisfies a query condition on the status (equality, ``$in`` or ``$nin``)."""
+    if isinstance(condition, dict):
+        if "$in" in condition:
+            return status in condition["$in"]
+        if "$nin" in condition:
+            return status not in condition["$nin"]
+        return False
+    return condition == status
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=now().tzinfo) if value.tzinfo is None else value
 
 
 class MongodbJobStore(JobQueryMixin):
@@ -53,36 +71,37 @@ class MongodbJobStore(JobQueryMixin):
 
     def __init__(self, database: Database) -> None:
         self.collection = database["jobs"]
-        self.counters = database["job_counts"]
+        self.tallies = JobTallies(database["job_tallies"])
         self.meta = database["job_meta"]
+        self._legacy_counters = database["job_counts"]
 
     # ----- start -----
     def create_indexes(self) -> None:
-        """Indexes of every query shape, then the sequence numbers and counters checked against the jobs."""
+        """Indexes of every query shape, then the sequence numbers and tallies checked against the jobs."""
         self.collection.create_index([("id", pymongo.ASCENDING)], unique=True)
         for fields in LISTING_INDEXES:
             order = pymongo.DESCENDING if fields[-1] in ("seq", "created", "finished") else pymongo.ASCENDING
             self.collection.create_index([(name, pymongo.ASCENDING) for name in fields[:-1]] + [(fields[-1], order)])
         self.collection.create_index([("status", pymongo.ASCENDING), (HEARTBEAT_FIELD, pymongo.ASCENDING)])
         self.collection.create_index([("status", pymongo.ASCENDING), ("updated", pymongo.ASCENDING)])
+        self._legacy_counters.drop()  # per-counter documents of earlier versions, replaced by the tallies
         self._number_unsequenced()
         if self.counters_drifted():
             self.rebuild_counters()
 
-    def _counter_totals(self) -> Tuple[int, int]:
-        counted = sum(doc.get("n", 0) for doc in self.counters.find({"tag": None}, {"_id": False, "n": True}))
-        return counted, self.collection.count_documents({})
+    def _counter_totals(self) -> tuple:
+        return self.tallies.grand_total(), self.collection.count_documents({})
 
     def counters_match(self) -> bool:
-        """Whether the counters add up to the number of jobs."""
+        """Whether the tallies add up to the number of jobs."""
         counted, actual = self._counter_totals()
         return counted == actual
 
     def counters_drifted(self, settle_seconds: float = 0.5) -> bool:
-        """Whether the counters disagree with the jobs and nothing moves (else a rebuild is due, e.g. after an upgrade).
+        """Whether the tallies disagree with the jobs and nothing moves (else a rebuild is due, e.g. after an upgrade).
 
-        A process starting while others write may catch a job stored a moment before its counter moved: the
-        difference must hold still over ``settle_seconds`` before a rebuild overwrites counters others move.
+        A process starting while others write may catch a job stored a moment before its tally moved: the
+        difference must hold still over ``settle_seconds`` before a rebuild overwrites tallies others move.
         """
         first = self._counter_totals()
         if first[0] == first[1]:
@@ -97,18 +116,9 @@ class MongodbJobStore(JobQueryMixin):
             self.collection.update_one({"id": doc["id"]}, {"$set": {"seq": self._next_seq()}})
 
     def rebuild_counters(self) -> None:
-        """Recount every counter from the jobs (linear: at start only)."""
-        groups: Dict[Tuple[Any, ...], int] = {}
-        projection = {"_id": False, "tags": True, **{name: True for name in COUNTER_FIELDS}}
-        for doc in self.collection.find({}, projection):
-            for key in _counter_keys(doc):
-                groups[key] = groups.get(key, 0) + 1
-        # set, never insert: the web app and the workers may rebuild at the same time without doubling counts
-        for key, count in groups.items():
-            self.counters.update_one(_counter_doc(key), {"$set": {"n": count}}, upsert=True)
-        for doc in self.counters.find({}, {"_id": True, "tag": True, **{name: True for name in COUNTER_FIELDS}}):
-            if tuple(doc.get(name) for name in COUNTER_FIELDS + ("tag",)) not in groups:
-                self.counters.delete_one({"_id": doc["_id"]})
+        """Recount every tally from the jobs (linear: at start only)."""
+        projection = {"_id": False, "status": True, **{name: True for name in KIND_FIELDS}}
+        self.tallies.rebuild(self.collection.find({}, projection))
 
     def _next_seq(self) -> int:
         doc = self.meta.find_one_and_update({"_id": "jobs"}, {"$inc": {"seq": 1}}, upsert=True,
@@ -119,27 +129,19 @@ class MongodbJobStore(JobQueryMixin):
         doc = self.meta.find_one({"_id": "jobs"})
         return int(doc["seq"]) if doc else 0
 
-    def _count_move(self, before: Optional[Dict[str, Any]], after: Optional[Dict[str, Any]]) -> None:
-        old = _counter_keys(before) if before else []
-        new = _counter_keys(after) if after else []
-        # one request for every counter a move touches (a job counts in one counter per tag): about a third
-        # less time in the embedded store than one request per counter
-        moves = [UpdateOne(_counter_doc(key), {"$inc": {"n": -1}}, upsert=True) for key in old if key not in new]
-        moves += [UpdateOne(_counter_doc(key), {"$inc": {"n": 1}}, upsert=True) for key in new if key not in old]
-        if moves:
-            self.counters.bulk_write(moves, ordered=False)
-
     # ----- writes -----
     def insert_job(self, job: Job) -> Job:
         """Store a new job; it is readable by anyone as soon as this returns."""
         job["updated"] = now()
-        self._count_move(None, job)  # before the insert: a worker may move the job's counters right after it
+        kind = kind_of(job)
+        self.tallies.move(kind, None, job.status)  # before the insert: a worker may move the job right after it
         try:
             job["seq"] = self._next_seq()
             self.collection.insert_one(job.params())
         except pymongo.errors.PyMongoError as exc:
-            self._count_move(job, None)
+            self.tallies.move(kind, job.status, None)
             raise JobRegistrationError(f"Failed to store {job}: {exc}") from exc
+        job.stored_status = job.status
         return job
 
     def fetch_by_id(self, job_id: str) -> Job:
@@ -147,38 +149,39 @@ class MongodbJobStore(JobQueryMixin):
         if not doc:
             raise JobNotFound(f"Could not find job with specified 'job_id': {job_id}",
                               cause={"name": "job_id", "in": "path", "value": str(job_id)})
-        return Job(doc)
+        return _stored(doc)
 
-    def _set(self, query: Dict[str, Any], fields: Dict[str, Any], push: Optional[Dict[str, Any]] = None
-             ) -> Optional[Dict[str, Any]]:
-        """``$set`` (and ``$push``) on one job; returns its counted fields before the write (None: no match)."""
-        projection = {"_id": False, "tags": True, **{name: True for name in COUNTER_FIELDS}}
-        update: Dict[str, Any] = {"$set": fields}
+    def _set(self, query: Dict[str, Any], fields: Dict[str, Any], push: Optional[Dict[str, Any]] = None,
+             known: Optional[Mapping[str, Any]] = None) -> bool:
+        """``$set`` (and ``$push``) on the job ``query`` selects; returns whether it matched.
+
+        A write that changes the status is guarded by the status it replaces, so that the tally of the job moves
+        from the right status even when writers race: ``known`` (a job as last read or written) gives that
+        status without a read; when it is stale or absent, the job is read, and read again if it moves meanwhile.
+        """
+        update: Dict[str, Any] = {"$set": {k: v for k, v in fields.items() if k not in NOT_UPDATED}}
         if push:
             update["$push"] = push
-        before = self._read_then_write(query, update, projection)
-        if before is not None:
-            moved = {k: v for k, v in fields.items() if k in COUNTER_FIELDS or k == "tags"}
-            self._count_move(before, dict(before, **moved))
-        return before
-
-    def _read_then_write(self, query: Dict[str, Any], update: Dict[str, Any], projection: Dict[str, Any]
-                         ) -> Optional[Dict[str, Any]]:
-        """Apply ``update`` to the job matching ``query``; return its projected fields as they were before.
-
-        Same effect as ``find_one_and_update``, which the embedded store answers by scanning every job (150 ms
-        at 10k jobs, on every milestone write): read by the indexed query, then write only if the projected
-        fields still hold what was read, and read again if a concurrent write moved them meanwhile.
-        """
-        for _ in range(CAS_ATTEMPTS):
-            before = self.collection.find_one(query, projection)
-            if before is None:
-                return None
-            guard = dict(query)  # the values read satisfy the query's conditions on these fields: pin them
-            guard.update({name: before.get(name) for name in projection if name != "_id"})
-            if self.collection.update_one(guard, update).matched_count:
-                return before
-        return self.collection.find_one_and_update(query, update, projection=projection)
+        new_status = fields.get("status")
+        if new_status is None:  # no tally moves: one conditional update does it
+            return bool(self.collection.update_one(query, update).matched_count)
+        expected = getattr(known, "stored_status", None) if known is not None else None
+        kind = kind_of(known) if known is not None else None
+        for _ in range(CAS_ATTEMPTS + 1):
+            if expected is None or not _status_allows(query.get("status", expected), expected):
+                before = self.collection.find_one(query, {"_id": False, "status": True,
+                                                          **{name: True for name in KIND_FIELDS}})
+                if before is None:
+                    return False
+                expected, kind = before["status"], kind_of(before)
+            if self.collection.update_one(dict(query, status=expected), update).matched_count:
+                if kind is not None:
+                    self.tallies.move(kind, expected, new_status)
+                if isinstance(known, Job):
+                    known.stored_status = new_status
+                return True
+            expected = None  # moved meanwhile (or never was what the caller believed): read it
+        raise JobRegistrationError(f"Job {query.get('id')} kept moving: write given up after {CAS_ATTEMPTS} tries.")
 
     def update_job(self, job: Job, unless_status: Optional[Sequence[str]] = None) -> bool:
         """Write the whole job document (at milestones, never per log line).
@@ -189,13 +192,10 @@ class MongodbJobStore(JobQueryMixin):
         job["updated"] = now()
         if job.started and job.finished:
             job["duration"] = (job.finished - job.started).total_seconds()
-        params = job.params()
-        for name in ("id", "seq", HEARTBEAT_FIELD):
-            params.pop(name, None)
         query: Dict[str, Any] = {"id": job.id}
         if unless_status:
             query["status"] = {"$nin": list(unless_status)}
-        matched = self._set(query, params) is not None
+        matched = self._set(query, job.params(), known=job)
         if not matched and not unless_status:
             raise JobNotFound(f"Could not find job with specified 'job_id': {job.id}")
         return matched
@@ -206,26 +206,34 @@ class MongodbJobStore(JobQueryMixin):
         query: Dict[str, Any] = {"id": str(job_id)}
         if only_if_status is not None:
             query["status"] = {"$in": list(only_if_status)}
-        return self._set(query, dict(fields, updated=now())) is not None
+        return self._set(query, dict(fields, updated=now()))
 
     # ----- worker lifecycle -----
-    def claim_job(self, job_id: str, claimable: Sequence[str], running: Sequence[str], fields: Dict[str, Any]
+    def claim_job(self, job: Job, claimable: Sequence[str], running: Sequence[str], fields: Dict[str, Any]
                   ) -> Optional[Job]:
-        """Atomically take a job for execution; None when another live worker holds it or it is finished.
+        """Atomically take a job for execution: the job with ``fields`` written; None when it is not claimable.
 
         A job is claimable in one of ``claimable`` statuses (accepted, queued), or in one of ``running`` whose
-        heartbeat expired (its worker died and the broker redelivered the task). One conditional update per
-        status, each selecting by id: a store may plan ``$or`` as a scan of every job.
+        heartbeat expired (its worker died and the broker redelivered the task). The write is guarded by the
+        status the job was read with, and by the expired heartbeat for a running one: of two workers racing for
+        the same job, one wins. ``fields`` may hold anything the claim writes at once (status, first log lines).
         """
+        status = job.stored_status or job.status
+        if status in claimable:
+            query: Dict[str, Any] = {"id": job.id, "status": status}
+        elif status in running and job.get(HEARTBEAT_FIELD) is not None and _aware(job[HEARTBEAT_FIELD]) < now():
+            query = {"id": job.id, "status": status, HEARTBEAT_FIELD: job[HEARTBEAT_FIELD]}
+        else:
+            return None
         fields = dict(fields, updated=now())
-        for status in claimable:
-            if self._set({"id": str(job_id), "status": status}, fields) is not None:
-                return self.fetch_by_id(job_id)
-        for status in running:
-            query = {"id": str(job_id), "status": status, HEARTBEAT_FIELD: {"$lt": now()}}
-            if self._set(query, fields) is not None:
-                return self.fetch_by_id(job_id)
-        return None
+        update = {"$set": {k: v for k, v in fields.items() if k not in ("id", "seq") + KIND_FIELDS}}
+        if not self.collection.update_one(query, update).matched_count:
+            return None
+        if "status" in fields:
+            self.tallies.move(kind_of(job), status, fields["status"])
+        claimed = Job(dict(job, **fields))
+        claimed.stored_status = fields.get("status", status)
+        return claimed
 
     def heartbeat(self, job_id: str, expires: datetime, running: Sequence[str]) -> bool:
         """Push the heartbeat expiry of a running job (never touches a job that finished)."""
@@ -262,24 +270,23 @@ class MongodbJobStore(JobQueryMixin):
         line_maker = Job(dict(job, status="failed", logs=[], exceptions=[]))
         line_maker.save_log(message, level=logging.ERROR)
         push = {"logs": line_maker["logs"][-1], "exceptions": message}
-        return self._set(dict(expected, id=job.id), fields, push) is not None
+        return self._set(dict(expected, id=job.id), fields, push, known=job)
 
     # ----- removal -----
     def delete_job(self, job_id: str) -> bool:
-        projection = {"_id": False, "tags": True, **{name: True for name in COUNTER_FIELDS}}
+        projection = {"_id": False, "status": True, **{name: True for name in KIND_FIELDS}}
         before = self.collection.find_one_and_delete({"id": str(job_id)}, projection=projection)
         if before is not None:
-            self._count_move(before, None)
+            self.tallies.move(kind_of(before), before.get("status"), None)
         return before is not None
 
     def clear_jobs(self) -> None:
         self.collection.delete_many({})
-        self.counters.delete_many({})
+        self.tallies.clear()
 
     # ----- listings -----
     def count_jobs(self, filters: JobFilters) -> int:
         """Total of a listing: from the counters when the filters allow it, else a count of the matches."""
         if filters.countable:
-            query = dict(filters.counter_query(), tag=filters.tags[0] if filters.tags else None)
-            return int(sum(doc.get("n", 0) for doc in self.counters.find(query, {"_id": False, "n": True})))
+            return self.tallies.total(filters.tally_selection(), filters.status)
         return self.collection.count_documents(filters.query())

@@ -105,11 +105,17 @@ def execute_process(task: Task, job_id: uuid.UUID, wps_url: str, headers: Option
 
 
 def _claim(task: Task, job: Job, settings: Any) -> Optional[Job]:
-    """Take the job atomically; None when it is finished or a live worker already runs it (duplicate message)."""
+    """Take the job atomically, its first milestone written with it; None when it is finished or a live worker
+    already runs it (duplicate message)."""
+    started = Job(dict(job))
+    started.status = Status.STARTED
+    started.status_message = "Job started."
+    started.save_log("Job started.", progress=JobProgress.SETUP)
     fields = {"status": Status.STARTED.value, "task_id": task.request.id or job.task_id,
               "started": job.started or now(), "heartbeat_expires": heartbeat_expiry(settings),
-              "worker": {"host": task.request.hostname, "pid": os.getpid()}}
-    claimed = get_db(settings).jobs.claim_job(job.id, QUEUED_STATUSES, RUNNING_STATUSES, fields)
+              "worker": {"host": task.request.hostname, "pid": os.getpid()},
+              "status_message": started.status_message, "progress": started.progress, "logs": started["logs"]}
+    claimed = get_db(settings).jobs.claim_job(job, QUEUED_STATUSES, RUNNING_STATUSES, fields)
     if claimed is None:
         LOGGER.info("%s is not claimable (finished, or running on a live worker): task ignored.", job)
     return claimed
@@ -118,9 +124,7 @@ def _claim(task: Task, job: Job, settings: Any) -> Optional[Job]:
 def _execute(job: Job, wps_url: str, headers: Optional[HeaderCookiesType], settings: Any, rss_start: int
              ) -> StatusType:
     update = log_and_save_update_status_handler(job, settings)
-    job.status_message = "Job started."
     try:
-        update("Job started.", progress=JobProgress.SETUP)
         write_wps_status(job, settings)
         notify_job_subscribers(job, settings)  # outcome lines are saved with the next milestone
         _run_job(job, wps_url, headers or {}, settings, update)
@@ -154,7 +158,7 @@ def _run_job(job: Job, wps_url: str, headers: dict, settings: Any, update: Updat
         update("Fetching process description.", progress=JobProgress.DESCRIBE)
     else:  # described in-process from a cache: the line is written with the next milestone, a moment later
         job.save_log("Fetching process description.", progress=JobProgress.DESCRIBE)
-    wps_process = fetch_wps_process(job, wps_url, headers, settings)
+    wps_process = fetch_wps_process(job, wps_url, headers, settings, process=process)
     job.save_log("Parsing job inputs.", progress=JobProgress.GET_INPUTS)
     wps_inputs = parse_wps_inputs(wps_process, job, settings)
     job.save_log("Preparing job outputs.", progress=JobProgress.GET_OUTPUTS)
