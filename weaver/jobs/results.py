@@ -169,7 +169,8 @@ def selected_results(job: Job, settings: Optional[Mapping[str, Any]] = None,
     results = [res for res in job.results if selection is None or res["id"] in selection]
     if settings is None:
         return results
-    results = _with_arrays(results, array_output_ids(job, settings))
+    if any(isinstance(res.get("value"), str) and res["value"].lstrip().startswith("[") for res in results):
+        results = _with_arrays(results, array_output_ids(job, settings))  # only then is the description needed
     if not literal_references:
         return results
     return [literal_as_reference(job, settings, res)

@@ -11,7 +11,7 @@ from owslib.wps import BoundingBoxDataInput, ComplexDataInput, WebProcessingServ
 
 from weaver.config import get_settings
 from weaver.database import get_db
-from weaver.datatype import Job
+from weaver.datatype import Job, Process
 from weaver.exceptions import JobExecutionError
 from weaver.processes.convert import OWS_Input_Type, ProcessOWS
 from weaver.processes.execution.nested import resolve_nested_process
@@ -27,15 +27,18 @@ _FORMAT_KEYS = ("mime_type", "mimeType", "mediaType", "media_type", "type")
 _DROPPED_CLIENT_HEADERS = ("accept", "content-type", "content-length", "content-transfer-encoding")
 
 
-def fetch_wps_process(job: Job, wps_url: str, headers: HeadersType, settings: SettingsType) -> ProcessOWS:
+def fetch_wps_process(job: Job, wps_url: str, headers: HeadersType, settings: SettingsType,
+                      process: Optional[Process] = None) -> ProcessOWS:
     """Retrieves the WPS process description from the local or remote WPS reference URL.
 
     Local processes are described in-process (same document a WPS client would get, without HTTP to ourselves)
-    and cached per version; remote ones are asked for with OWSLib, with a timeout.
+    and cached per version; remote ones are asked for with OWSLib, with a timeout. A caller that holds the
+    local process already gives it as ``process`` (no second read of the store).
     """
     settings = get_settings(settings)
     if job.is_local:
-        process = get_db(settings).processes.fetch_by_id(job.process)
+        if process is None:
+            process = get_db(settings).processes.fetch_by_id(job.process)
         key = (process.id, process.version, wps_url, str(process.get("revision", "")))
         with _DESCRIPTIONS_LOCK:
             cached = _DESCRIPTIONS.get(key)
