@@ -125,6 +125,10 @@ class JobQueryMixin:
     def last_seq(self) -> int:  # pragma: no cover - provided by the store
         raise NotImplementedError
 
+    def count_matches(self, filters: JobFilters) -> int:
+        """Total of a listing the tallies cannot give (time and duration filters, user): a count of the matches."""
+        return self.collection.count_documents(filters.query())
+
     def find_jobs(self, filters: JobFilters, *, sort: str = "created", ascending: bool = False, page: int = 0,
                   limit: int = 10, fields: Sequence[str] = ()) -> Tuple[List[Job], int]:
         """One page of matching jobs and the total of matches (newest first unless ``ascending``)."""

@@ -286,7 +286,7 @@ class MongodbJobStore(JobQueryMixin):
 
     # ----- listings -----
     def count_jobs(self, filters: JobFilters) -> int:
-        """Total of a listing: from the counters when the filters allow it, else a count of the matches."""
+        """Total of a listing: from the tallies when the filters allow it, else a count of the matches."""
         if filters.countable:
             return self.tallies.total(filters.tally_selection(), filters.status)
-        return self.collection.count_documents(filters.query())
+        return self.count_matches(filters)
