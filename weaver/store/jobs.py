@@ -36,10 +36,15 @@ HEARTBEAT_FIELD = "heartbeat_expires"
 CAS_ATTEMPTS = 5
 # the shapes listings query, each with the insertion sequence last (newest pages come from a seq window);
 # no index leads with (access, <other field>): a planner may pick it for a window query and scan every job
+# (every index costs each write of a job: the embedded store rewrites every index entry of a document it updates)
 LISTING_INDEXES: Sequence[Sequence[str]] = (
     ("access", "seq"), ("access", "process", "seq"), ("access", "service", "seq"), ("access", "status", "seq"),
-    ("access", "process", "status", "seq"), ("access", "tags", "seq"), ("user_id", "seq"),
+    ("access", "process", "status", "seq"), ("access", "tags", "seq"),
 )
+# the reaper's lookups: queued jobs by last update; running ones (few) by status, their heartbeat checked on each
+REAPER_INDEX = (("status", pymongo.ASCENDING), ("updated", pymongo.ASCENDING))
+# indexes of earlier versions no query uses any more (kept, they would only slow every write down)
+OBSOLETE_INDEXES = ("user_id_1_seq_-1", f"status_1_{HEARTBEAT_FIELD}_1")
 # never written by an update: set once when the job is stored (its kind) or owned by a single writer
 NOT_UPDATED = ("id", "seq", HEARTBEAT_FIELD) + KIND_FIELDS
 
@@ -82,8 +87,9 @@ class MongodbJobStore(JobQueryMixin):
         for fields in LISTING_INDEXES:
             order = pymongo.DESCENDING if fields[-1] in ("seq", "created", "finished") else pymongo.ASCENDING
             self.collection.create_index([(name, pymongo.ASCENDING) for name in fields[:-1]] + [(fields[-1], order)])
-        self.collection.create_index([("status", pymongo.ASCENDING), (HEARTBEAT_FIELD, pymongo.ASCENDING)])
-        self.collection.create_index([("status", pymongo.ASCENDING), ("updated", pymongo.ASCENDING)])
+        self.collection.create_index(list(REAPER_INDEX))
+        for name in set(OBSOLETE_INDEXES) & set(self.collection.index_information()):
+            self.collection.drop_index(name)
         self._legacy_counters.drop()  # per-counter documents of earlier versions, replaced by the tallies
         self._number_unsequenced()
         if self.counters_drifted():
@@ -247,7 +253,7 @@ class MongodbJobStore(JobQueryMixin):
         for status in running:  # equalities: a store may scan every job for an ``$in``
             docs.extend(self.collection.find({"status": status, HEARTBEAT_FIELD: {"$lt": now()}},
                                              {"_id": False, "logs": False}).limit(limit))
-        return [Job(doc) for doc in docs[:limit]]
+        return [_stored(doc) for doc in docs[:limit]]
 
     def find_unfinished(self, statuses: Sequence[str], older_than_seconds: float, limit: int = 100) -> List[Job]:
         """Jobs not updated for a while in the given statuses (queued jobs the reaper checks)."""
@@ -256,7 +262,7 @@ class MongodbJobStore(JobQueryMixin):
         for status in statuses:
             docs.extend(self.collection.find({"status": status, "updated": {"$lt": cutoff}},
                                              {"_id": False, "logs": False}).limit(limit))
-        return [Job(doc) for doc in docs[:limit]]
+        return [_stored(doc) for doc in docs[:limit]]
 
     def fail_orphan(self, job: Job, expected: Dict[str, Any], message: str) -> bool:
         """Mark an orphan failed, only if it still holds exactly what the reaper saw (``expected`` fields).
