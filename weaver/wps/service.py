@@ -1,6 +1,7 @@
 """pywps inside weaver: configuration, process descriptions, and running a job's process in the worker."""
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -19,6 +20,7 @@ from weaver.config import get_settings
 from weaver.datatype import Job
 from weaver.processes.convert import OWS_Input_Type
 from weaver.wps.templates import share_pywps_template_environments
+from weaver.wps.worker_run import execute_sync
 
 _CONFIG_LOCK = threading.Lock()
 _CONFIGURED: Dict[str, bool] = {}
@@ -95,6 +97,7 @@ class WorkerService(pywps.Service):
 
         The request goes through OWSLib's own request builder and pywps' own parser, so what runs is exactly
         what a WPS client would have sent; outputs land in ``{wps_output_dir}/[context/]{jobID}/{output_id}/``.
+        The process runs pywps' synchronous steps without pywps' request log (:mod:`weaver.wps.worker_run`).
         """
         settings = get_settings(settings)
         execution = WPSExecution(version="1.0.0")
@@ -106,6 +109,7 @@ class WorkerService(pywps.Service):
         _restore_empty_literals(wps_request, wps_inputs)
         wps_request.language = job.accept_language or wps_request.language
         process = self.prepare_process_for_execution(job.process)
+        process.execute = functools.partial(execute_sync, process)
         _route_outputs_per_id(process, job)
         if progress is not None:
             _report_progress(process, progress)
