@@ -13,9 +13,10 @@ import pytest
 import pywps
 import pywps.configuration as pywps_config
 from lxml import etree
-from owslib.wps import SYNC, WPSExecution
+from owslib.wps import ASYNC, SYNC, WPSExecution
 from pywps.app.exceptions import ProcessError
 from pywps.app.WPSRequest import WPSRequest
+from pywps.exceptions import StorageNotSupported
 from pywps.inout.inputs import LiteralInput
 from pywps.inout.outputs import LiteralOutput
 from werkzeug.test import EnvironBuilder
@@ -73,10 +74,10 @@ def settings(tmp_path: Path) -> Iterator[Any]:
     pywps_config.CONFIG = previous
 
 
-def _wps_request(word: str) -> WPSRequest:
+def _wps_request(word: str, mode: str = SYNC) -> WPSRequest:
     """The request a WPS client sends, parsed by pywps."""
     xml = WPSExecution(version="1.0.0").buildRequest(PROCESS_ID, [("word", word)], output=[("loud", False)],
-                                                      mode=SYNC, lineage=False)
+                                                      mode=mode, lineage=False)
     environ = EnvironBuilder(path="/wps", method="POST", data=etree.tostring(xml),
                              content_type="text/xml").get_environ()
     return WPSRequest(WerkzeugRequest(environ))
@@ -155,3 +156,11 @@ def test_workdir_removed_once_the_job_is_over(settings: Any) -> None:
     _execute_job(settings, _fails)
     assert set(workdir.iterdir()) == before
 
+
+
+def test_stored_request_left_to_pywps(settings: Any) -> None:
+    """A request for a stored response is pywps' business: it refuses it for a process that cannot store."""
+    service = pywps.Service(processes=[_process(_ok)])
+    process = service.prepare_process_for_execution(PROCESS_ID)
+    with pytest.raises(StorageNotSupported):
+        execute_sync(process, _wps_request("hello", mode=ASYNC), "job-b")
