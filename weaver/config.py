@@ -95,6 +95,8 @@ SETTINGS_TABLE = [
     Setting("weaver.job_reaper_interval", 30, _as_int, "Seconds between checks for jobs orphaned by a dead worker."),
     Setting("weaver.job_heartbeat_interval", 10, _as_float,
             "Seconds between heartbeats of a running job; a job silent for 3 heartbeats is orphaned."),
+    Setting("weaver.job_running_write_delay", 0.2, _as_float,
+            "Seconds a local process runs before its job is written 'running' (a faster one goes straight to its end)."),
     Setting("weaver.notify_callback_retries", 3, _as_int, "Attempts of a subscriber callback POST before giving up."),
     Setting("weaver.notify_callback_backoff", 1.0, _as_float, "First delay (s) between callback attempts, doubled each time."),
     Setting("weaver.notify_callback_timeout", 5.0, _as_float, "Timeout (s) of one subscriber callback POST."),

@@ -18,6 +18,7 @@ from weaver.datatype.job import now
 from weaver.exceptions import JobNotFound
 from weaver.notify import notify_job_subscribers
 from weaver.processes.execution.inputs import fetch_wps_process, parse_wps_inputs
+from weaver.processes.execution.milestones import DeferredMilestone
 from weaver.processes.execution.progress import JobProgress, map_progress
 from weaver.processes.execution.results import collect_statistics, make_results_relative, map_locations
 from weaver.processes.convert import ows2json_output_data
@@ -172,8 +173,12 @@ def _run_job(job: Job, wps_url: str, headers: dict, settings: Any, update: Updat
     else:
         load_pywps_config(settings)
         service = WorkerService(processes=[pywps_process_for(process)])
-        update("Execution of the process started.", progress=JobProgress.EXECUTE_REQUEST)
-        execution = service.execute_job(job, wps_inputs, wps_outputs, settings, progress=on_progress)
+        job.save_log("Execution of the process started.", progress=JobProgress.EXECUTE_REQUEST)
+        store = get_db(settings).jobs
+        with DeferredMilestone(lambda: save_job_unless_dismissed(store, job),
+                               settings["weaver.job_running_write_delay"]) as running:
+            execution = service.execute_job(job, wps_inputs, wps_outputs, settings,
+                                            progress=running.guard(on_progress))
         job["status_location"] = execution.statusLocation
     job.save_log(f"{job} initiation done.", progress=JobProgress.EXECUTE_STATUS_LOCATION)
     job.save_log("Job execution monitoring started.", progress=JobProgress.EXECUTE_MONITOR_START)
