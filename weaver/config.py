@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Mapping, MutableMapping, Optional
+from typing import Any, Callable, Dict, Mapping, MutableMapping, Optional, Tuple
 
 WEAVER_CONFIGURATION_DEFAULT = "DEFAULT"
 WEAVER_CONFIGURATION_ADES = "ADES"
@@ -184,6 +184,11 @@ def resolve_embedded_url(settings: Mapping[str, Any], key: str) -> str:
     return f"redis://127.0.0.1:{settings['weaver.embedded.redis_port']}/0"
 
 
+_PARSED: Dict[int, Tuple[Dict[str, Any], Dict[str, str], "Settings"]] = {}
+_PARSED_MAX = 64
+_ENVIRONMENT_NAMES = {"WEAVER_SETTING_" + key.upper().replace(".", "_"): key for key in SETTINGS_BY_KEY}
+
+
 def get_settings(raw: Optional[Mapping[str, Any]] = None) -> Settings:
     """Parse raw ini settings (strings) into typed settings with every default applied.
 
@@ -191,13 +196,30 @@ def get_settings(raw: Optional[Mapping[str, Any]] = None) -> Settings:
     """
     if isinstance(raw, Settings):
         return raw
+    # a registry's settings are parsed on every request otherwise: keep the result while they hold the same values
+    environment = _environment_overrides()
+    cached = _PARSED.get(id(raw))
+    if cached is not None and cached[0] == raw and cached[1] == environment:
+        return cached[2]
+    settings = _parse_settings(raw)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[id(raw)] = (dict(raw or {}), environment, settings)
+    return settings
+
+
+def _environment_overrides() -> Dict[str, str]:
+    """``WEAVER_SETTING_<KEY>`` variables, by setting key."""
+    return {_ENVIRONMENT_NAMES[name]: value for name, value in os.environ.items()
+            if name.startswith("WEAVER_SETTING_") and name in _ENVIRONMENT_NAMES}
+
+
+def _parse_settings(raw: Optional[Mapping[str, Any]]) -> Settings:
     given: MutableMapping[str, Any] = dict(raw or {})
     for alias, key in ALIASES.items():
         if alias in given and key not in given:
             given[key] = given.pop(alias)
-    env_overrides = {key: os.environ[env] for key in SETTINGS_BY_KEY
-                     if (env := "WEAVER_SETTING_" + key.upper().replace(".", "_")) in os.environ}
-    given.update(env_overrides)
+    given.update(_environment_overrides())
     settings = Settings(given)
     for setting in SETTINGS_TABLE:
         value = given.get(setting.key)

@@ -28,3 +28,14 @@ def test_invalid_values_are_named():
         get_settings({"weaver.execute_sync_max_wait": "soon"})
     with pytest.raises(ValueError, match="weaver.configuration"):
         get_settings({"weaver.configuration": "galaxy"})
+
+
+def test_settings_of_a_registry_are_parsed_once_and_again_when_they_change(monkeypatch):
+    raw = {"weaver.url": "http://example.org"}
+    first = get_settings(raw)
+    assert get_settings(raw) is first
+    raw["weaver.wps_path"] = "/other"
+    changed = get_settings(raw)
+    assert changed is not first and changed["weaver.wps_url"] == "http://example.org/other"
+    monkeypatch.setenv("WEAVER_SETTING_WEAVER_URL", "http://override.org")
+    assert get_settings(raw)["weaver.url"] == "http://override.org"

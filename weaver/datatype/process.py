@@ -33,6 +33,10 @@ def _decode_keys(value: Any) -> Any:
     return value
 
 
+# stored beside the document: whether any key was encoded (else a read skips the walk of the whole description)
+KEYS_ENCODED_FIELD = "keys_encoded"
+
+
 class Process(dict):
     """A process definition. Requires ``id`` and ``package`` (its CWL document)."""
 
@@ -111,13 +115,17 @@ class Process(dict):
 
     def params(self) -> Dict[str, Any]:
         """The document as stored (``identifier`` is the unique key, keys encoded for MongoDB)."""
-        doc = _encode_keys({key: value for key, value in self.items() if key != "id"})
+        plain = {key: value for key, value in self.items() if key != "id"}
+        doc = _encode_keys(plain)
+        doc[KEYS_ENCODED_FIELD] = doc != plain
         doc["identifier"] = self.id
         return doc
 
     @classmethod
     def from_stored(cls, doc: Dict[str, Any]) -> "Process":
-        return cls(_decode_keys({key: value for key, value in doc.items() if key != "_id"}))
+        fields = {key: value for key, value in doc.items() if key not in ("_id", KEYS_ENCODED_FIELD)}
+        # documents stored without the marker may hold encoded keys
+        return cls(_decode_keys(fields) if doc.get(KEYS_ENCODED_FIELD, True) else fields)
 
     def __str__(self) -> str:
         return f"Process <{self.id}>"
