@@ -50,6 +50,15 @@ QUERIES: List[Tuple[str, Dict[str, str]]] = [
     ("GET /jobs?page=5", {"page": "5"}),
     ("GET /jobs?datetime=<last 24 h>", {"datetime": "{day_ago}/.."}),
     ("GET /jobs?tags=async", {"tags": "async"}),
+    ("GET /jobs?datetime=<since 31 days> (all)", {"datetime": "{month_ago}/.."}),
+    ("GET /jobs?datetime=<20 to 10 days ago>", {"datetime": "{days_20}/{days_10}"}),
+    ("GET /jobs?datetime=<instant>", {"datetime": "{days_10}"}),
+    ("GET /jobs?process=echo&datetime=<last 24 h>", {"process": "echo", "datetime": "{day_ago}/.."}),
+    ("GET /jobs?minDuration=60", {"minDuration": "60"}),
+    ("GET /jobs?maxDuration=10", {"maxDuration": "10"}),
+    ("GET /jobs?sort=finished", {"sort": "finished"}),
+    ("GET /jobs?sort=duration", {"sort": "duration"}),
+    ("GET /jobs?sort=process", {"sort": "process"}),
 ]
 
 
@@ -84,10 +93,11 @@ def fill(store: MongodbJobStore, count: int, rng: random.Random) -> None:
 
 def measure(url: str, repeat: int) -> Dict[str, float]:
     session = requests.Session()
-    day_ago = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    instants = {name: (datetime.now(timezone.utc) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                for name, days in (("day_ago", 1), ("days_10", 10), ("days_20", 20), ("month_ago", 31))}
     figures: Dict[str, float] = {}
     for label, params in QUERIES:
-        params = {key: value.format(day_ago=day_ago) for key, value in params.items()}
+        params = {key: value.format(**instants) for key, value in params.items()}
 
         def get(params: Dict[str, str] = params) -> None:
             resp = session.get(f"{url}/jobs", params=params, timeout=120)

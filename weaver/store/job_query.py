@@ -1,16 +1,32 @@
 """Listing queries of the job store: filters, newest-first pages from sequence windows, groups.
 
 The embedded store (and any store without covered sorts) pays for every document a query matches, even with a
-limit. A page sorted by creation is therefore read from a window of insertion sequence numbers (``seq``) just
-wide enough to hold it, estimated from the number of matches and widened until it does. Its cost follows the
-page and its depth, not the number of stored jobs.
+limit, and counts by reading every match. Listings therefore never send it a query that matches more documents
+than they need:
+
+- a page sorted by creation is read from windows of insertion sequence numbers (``seq``) just wide enough to
+  hold it, estimated from the number of matches and widened until they do. Each window query holds only
+  equalities that an index ``(..., seq)`` covers, plus the ``seq`` range; every other condition (time,
+  duration, further tags, ...) is checked here on the documents read (:meth:`JobFilters.matches`);
+- a ``created`` interval becomes ranges of ``seq`` through :class:`CreatedBlocks` (the span of creation times of
+  each block of sequence numbers, exact even when jobs were stored out of creation order), and its total is
+  the tallies' total less the jobs of the blocks that straddle or miss the interval, or the jobs of the blocks
+  that overlap it, whichever reads fewer;
+- a page sorted by status, process or provider walks the values in order with their counts from the tallies,
+  and reads each value's part of the page from sequence windows.
+
+What remains linear in the number of matches: totals of duration filters (a duration is not ordered by
+``seq``), totals of a ``created`` interval when both the jobs inside and outside it are many, sorts on other
+fields (finished, updated, duration, user, id), and groups (they return every match).
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 import pymongo
 
@@ -22,6 +38,33 @@ WINDOW_GROWTH = 4
 SORT_FIELDS = {"created": "seq", "finished": "finished", "updated": "updated", "status": "status",
                "process": "process", "service": "service", "provider": "service", "user": "user_id",
                "duration": "duration", "id": "id"}
+# sorts whose values (and their counts) the tallies give
+TALLY_SORTS = ("status", "process", "service")
+# the fields :meth:`JobFilters.matches` reads
+MATCH_FIELDS = ("seq", "access", "process", "service", "status", "tags", "user_id", "created", "duration",
+                "finished", "started")
+# sequence numbers per block of creation times
+BLOCK_SIZE = 64
+# a block missing sequence numbers (deleted jobs, or a write between taking its number and storing the job)
+# is summarized once its gaps are this old: no write takes that long between the two
+SETTLE_SECONDS = 60.0
+SeqRange = Tuple[int, int]  # inclusive bounds
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def _stored_instant(value: Optional[datetime]) -> Optional[datetime]:
+    """A bound as the store compares it: UTC, whole milliseconds (BSON dates drop the microseconds)."""
+    if value is None:
+        return None
+    value = _utc(value).astimezone(timezone.utc)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 @dataclass
@@ -47,6 +90,13 @@ class JobFilters:
         return not (self.created_min or self.created_max or self.min_duration is not None
                     or self.max_duration is not None or self.user_id is not None or self.extra)
 
+    @property
+    def dated(self) -> bool:
+        return bool(self.created_min or self.created_max)
+
+    def undated(self) -> "JobFilters":
+        return replace(self, created_min=None, created_max=None)
+
     def _common(self) -> Dict[str, Any]:
         query: Dict[str, Any] = {}
         if self.access:
@@ -71,18 +121,23 @@ class JobFilters:
             selection["tags"] = {"$all": list(self.tags)}
         return selection
 
-    def window_queries(self) -> List[Dict[str, Any]]:
-        """The query as a union of queries made of equalities only (one per status, the first tag).
-
-        Stores that scan for ``$in``/``$all`` but walk a compound index for equalities answer these fast; the
-        union is merged by sequence number and the other tags are checked on the documents read.
-        """
-        base = self.query()
+    def equalities(self) -> Dict[str, Any]:
+        """The conditions that are plain equalities, each a candidate for an index prefix (status: a list)."""
+        found: Dict[str, Any] = {}
+        for name in ("access", "process"):
+            if getattr(self, name):
+                found[name] = getattr(self, name)
+        if self.service:
+            found["service"] = self.service
+        elif self.job_type == "process":
+            found["service"] = None
+        if self.status:
+            found["status"] = list(self.status)
         if self.tags:
-            base["tags"] = self.tags[0]
-        if not self.status:
-            return [base]
-        return [dict(base, status=status) for status in self.status]
+            found["tags"] = self.tags[0]
+        if self.user_id is not None:
+            found["user_id"] = self.user_id
+        return found
 
     def query(self) -> Dict[str, Any]:
         query = self._common()
@@ -105,13 +160,191 @@ class JobFilters:
         return query
 
     @staticmethod
-    def _duration_clause(op: str, seconds: Optional[float]) -> Optional[Dict[str, Any]]:
+    def _duration_clause(op: str, seconds: Optional[float], at: Optional[datetime] = None
+                         ) -> Optional[Dict[str, Any]]:
         """Finished jobs by their stored duration, running ones by their start time."""
         if seconds is None:
             return None
         started_op = "$lte" if op == "$gte" else "$gte"
         return {"$or": [{"duration": {op: seconds}},
-                        {"finished": None, "started": {"$ne": None, started_op: now() - timedelta(seconds=seconds)}}]}
+                        {"finished": None,
+                         "started": {"$ne": None, started_op: (at or now()) - timedelta(seconds=seconds)}}]}
+
+    # ----- the same conditions, checked on a document read -----
+    def matches(self, doc: Mapping[str, Any], at: datetime) -> bool:
+        """Whether a stored job (with :data:`MATCH_FIELDS`) meets :meth:`query` as the store would decide it.
+
+        ``at`` is the instant the running jobs' durations are taken at. Filters with ``extra`` are not checked
+        here (callers send those to the store).
+        """
+        return self._matches_kind(doc) and self._matches_created(doc) and self._matches_durations(doc, at)
+
+    def _matches_kind(self, doc: Mapping[str, Any]) -> bool:
+        if self.access and doc.get("access") != self.access:
+            return False
+        if self.process and doc.get("process") != self.process:
+            return False
+        service = doc.get("service")
+        if self.service:
+            if service != self.service:
+                return False
+        elif self.job_type == "process" and service is not None:
+            return False
+        elif self.job_type == "provider" and service is None:
+            return False
+        if self.status and doc.get("status") not in self.status:
+            return False
+        if self.user_id is not None and doc.get("user_id") != self.user_id:
+            return False
+        if self.tags:
+            tags = doc.get("tags")
+            held = set(tags) if isinstance(tags, list) else {tags}
+            if not set(self.tags) <= held:
+                return False
+        return True
+
+    def _matches_created(self, doc: Mapping[str, Any]) -> bool:
+        if not self.dated:
+            return True
+        created = doc.get("created")
+        if not isinstance(created, datetime):
+            return False
+        created = _utc(created)
+        low, high = _stored_instant(self.created_min), _stored_instant(self.created_max)
+        return (low is None or created >= low) and (high is None or created <= high)
+
+    def _matches_durations(self, doc: Mapping[str, Any], at: datetime) -> bool:
+        for seconds, at_least in ((self.min_duration, True), (self.max_duration, False)):
+            if seconds is not None and not _duration_meets(doc, seconds, at_least, at):
+                return False
+        return True
+
+
+def _duration_meets(doc: Mapping[str, Any], seconds: float, at_least: bool, at: datetime) -> bool:
+    duration = doc.get("duration")
+    if _number(duration) and not math.isnan(duration):
+        if duration >= seconds if at_least else duration <= seconds:
+            return True
+    started = doc.get("started")
+    if doc.get("finished") is not None or not isinstance(started, datetime):
+        return False
+    cutoff = _stored_instant(at - timedelta(seconds=seconds))
+    return _utc(started) <= cutoff if at_least else _utc(started) >= cutoff
+
+
+# ----- sequence ranges -----
+def _merge(ranges: Iterable[SeqRange]) -> List[SeqRange]:
+    merged: List[SeqRange] = []
+    for low, high in sorted(ranges):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
+
+
+def _size(ranges: Sequence[SeqRange]) -> int:
+    return sum(high - low + 1 for low, high in ranges)
+
+
+def _window(ranges: Sequence[SeqRange], skip: int, width: int, from_top: bool) -> List[SeqRange]:
+    """``width`` sequence numbers of ``ranges`` after the first ``skip``, counted from the top or the bottom."""
+    out: List[SeqRange] = []
+    for low, high in (reversed(ranges) if from_top else ranges):
+        size = high - low + 1
+        if skip >= size:
+            skip -= size
+            continue
+        if from_top:
+            high -= skip
+        else:
+            low += skip
+        skip = 0
+        take = min(width, high - low + 1)
+        out.append((high - take + 1, high) if from_top else (low, low + take - 1))
+        width -= take
+        if width <= 0:
+            break
+    return out
+
+
+@dataclass
+class _Block:
+    """Creation times of the jobs of one block of sequence numbers, as summarized (never changes after)."""
+
+    earliest: Optional[datetime]
+    latest: Optional[datetime]
+    undated: bool  # holds a job without a creation time: never wholly inside an interval
+
+    def overlaps(self, low: Optional[datetime], high: Optional[datetime]) -> bool:
+        if self.earliest is None or self.latest is None:
+            return False  # no job with a creation time
+        return (low is None or self.latest >= low) and (high is None or self.earliest <= high)
+
+    def inside(self, low: Optional[datetime], high: Optional[datetime]) -> bool:
+        if self.undated:
+            return False
+        if self.earliest is None or self.latest is None:
+            return True  # no job: nothing outside
+        return (low is None or self.earliest >= low) and (high is None or self.latest <= high)
+
+
+class CreatedBlocks:
+    """The span of creation times of each block of :data:`BLOCK_SIZE` sequence numbers.
+
+    A job's ``seq`` and ``created`` never change and new jobs take higher sequence numbers, so the span of a
+    block whose numbers are all taken (or whose gaps have settled) holds for good: removing jobs only narrows
+    it. Spans are kept in ``collection`` (shared by every process, computed once) and in memory. Blocks not
+    yet summarized (the newest, the unsettled) are read whole by every dated listing: they are few.
+    """
+
+    def __init__(self, collection: pymongo.collection.Collection) -> None:
+        self.collection = collection
+        self.blocks: Dict[int, _Block] = {}
+        self.gaps_seen: Dict[int, float] = {}
+        self.loaded = False
+        self.lock = threading.Lock()
+        self.settle_seconds = SETTLE_SECONDS
+
+    def ranges(self, top: int, low: Optional[datetime], high: Optional[datetime], inside: bool,
+               read_block) -> List[SeqRange]:
+        """Sequence ranges that may hold jobs created in [low, high] (``inside``), or jobs outside it."""
+        with self.lock:
+            self._catch_up(top, read_block)
+            out: List[SeqRange] = []
+            for number in range(top // BLOCK_SIZE + 1):
+                block = self.blocks.get(number)
+                wanted = block is None or (block.overlaps(low, high) if inside else not block.inside(low, high))
+                if wanted:
+                    first = max(1, number * BLOCK_SIZE)
+                    last = min(top, number * BLOCK_SIZE + BLOCK_SIZE - 1)
+                    if first <= last:
+                        out.append((first, last))
+            return _merge(out)
+
+    def _catch_up(self, top: int, read_block) -> None:
+        if not self.loaded or (self.blocks and max(self.blocks) >= top // BLOCK_SIZE + 1):
+            self.blocks = {int(doc["_id"]): _Block(doc.get("earliest"), doc.get("latest"), bool(doc.get("undated")))
+                           for doc in self.collection.find({"_id": {"$lte": top // BLOCK_SIZE}})}
+            self.loaded = True
+        for number in range(top // BLOCK_SIZE):  # the block holding ``top`` may still grow
+            if number in self.blocks:
+                continue
+            first, last = max(1, number * BLOCK_SIZE), number * BLOCK_SIZE + BLOCK_SIZE - 1
+            docs = read_block(first, last)
+            if len(docs) < last - first + 1:
+                seen = self.gaps_seen.setdefault(number, time.monotonic())
+                if time.monotonic() - seen < self.settle_seconds:
+                    continue
+            self._store(number, docs)
+
+    def _store(self, number: int, docs: Sequence[Mapping[str, Any]]) -> None:
+        times = [_utc(doc["created"]) for doc in docs if isinstance(doc.get("created"), datetime)]
+        block = _Block(min(times) if times else None, max(times) if times else None, len(times) < len(docs))
+        self.blocks[number] = block
+        self.gaps_seen.pop(number, None)
+        self.collection.replace_one({"_id": number}, {"earliest": block.earliest, "latest": block.latest,
+                                                      "undated": block.undated}, upsert=True)
 
 
 class JobQueryMixin:
@@ -126,57 +359,98 @@ class JobQueryMixin:
         raise NotImplementedError
 
     def count_matches(self, filters: JobFilters) -> int:
-        """Total of a listing the tallies cannot give (time and duration filters, user): a count of the matches."""
-        return self.collection.count_documents(filters.query())
+        """Total of a listing the tallies cannot give (time and duration filters, user)."""
+        if filters.extra or self._access_values(filters) is None:
+            return self.collection.count_documents(filters.query())
+        return _Listing(self, filters, {"_id": False, "seq": True}).total()
 
     def find_jobs(self, filters: JobFilters, *, sort: str = "created", ascending: bool = False, page: int = 0,
                   limit: int = 10, fields: Sequence[str] = ()) -> Tuple[List[Job], int]:
         """One page of matching jobs and the total of matches (newest first unless ``ascending``)."""
-        total = self.count_jobs(filters)
+        projection = {"_id": False, **{name: True for name in fields}} if fields else {"_id": False, "logs": False}
         offset = page * limit
+        by = SORT_FIELDS.get(sort, sort)
+        plain = filters.extra or self._access_values(filters) is None
+        if not plain and by == "seq":
+            listing = _Listing(self, filters, projection)
+            total = listing.total()
+            docs = listing.page(total, offset, limit, descending=not ascending) if offset < total else []
+            return [Job(doc) for doc in docs], total
+        if not plain and by in TALLY_SORTS and ascending and filters.countable:
+            return self._find_by_tallied_value(filters, by, projection, offset, limit)
+        total = self.count_jobs(filters)
         if offset >= total:
             return [], total
-        projection = {"_id": False, **{name: True for name in fields}} if fields else {"_id": False, "logs": False}
-        query = filters.query()
-        if SORT_FIELDS.get(sort, sort) == "seq":
-            docs = self._page_by_seq(filters, projection, total, offset, limit, descending=not ascending)
-        else:
-            direction = pymongo.ASCENDING if ascending else pymongo.DESCENDING
-            cursor = (self.collection.find(query, projection)
-                      .sort([(SORT_FIELDS.get(sort, sort), direction), ("seq", direction)])
-                      .skip(offset).limit(limit))
-            docs = list(cursor)
+        direction = pymongo.ASCENDING if ascending else pymongo.DESCENDING
+        cursor = (self.collection.find(filters.query(), projection)
+                  .sort([(by, direction), ("seq", direction)]).skip(offset).limit(limit))
+        return [Job(doc) for doc in cursor], total
+
+    def _find_by_tallied_value(self, filters: JobFilters, by: str, projection: Dict[str, Any], offset: int,
+                               limit: int) -> Tuple[List[Job], int]:
+        """Ascending by status, process or provider (then oldest first): each value's part from seq windows."""
+        counts = self._tallied_values(filters, by)
+        total = sum(counts.values())
+        if any(value is None for value in counts) and by != "service":
+            return self._plain_sorted(filters, by, projection, offset, limit, total)
+        docs: List[Dict[str, Any]] = []
+        for value in sorted(counts, key=lambda item: (item is not None, item)):
+            count = counts[value]
+            if offset >= count:
+                offset -= count
+                continue
+            part = _Listing(self, _narrowed(filters, by, value), projection)
+            docs.extend(part.page(count, offset, min(limit - len(docs), count - offset), descending=False))
+            offset = 0
+            if len(docs) >= limit:
+                break
         return [Job(doc) for doc in docs], total
 
-    def _page_by_seq(self, filters: JobFilters, projection: Dict[str, Any], total: int, offset: int, limit: int,
-                     descending: bool) -> List[Dict[str, Any]]:
-        need = min(limit, total - offset)
-        from_top = descending  # always from the newest end: a total off by a few never shifts the first pages
-        wanted = offset + need
-        top = self.last_seq()
-        density = total / max(1, top)
-        width = int(math.ceil(wanted / max(density, 1e-9) * WINDOW_MARGIN)) + limit
-        queries = filters.window_queries()
-        other_tags = set(filters.tags[1:]) if filters.tags else set()
-        if other_tags:
-            projection = dict(projection, tags=True) if "logs" not in projection else projection
-        while True:
-            bound = {"$gt": top - width} if from_top else {"$lte": width}
-            found: Dict[Any, Dict[str, Any]] = {}
-            for query in queries:
-                for doc in self.collection.find(dict(query, seq=bound), projection):
-                    if other_tags and not other_tags <= set(doc.get("tags") or []):
-                        continue
-                    found[doc.get("seq")] = doc
-            if len(found) >= wanted:
-                break
-            if width >= top:  # short of what the total promised: jobs without sequence number, read them all
-                for doc in self.collection.find(filters.query(), projection):
-                    found.setdefault(doc["seq"] if doc.get("seq") is not None else doc.get("id"), doc)
-                break
-            width *= WINDOW_GROWTH
-        docs = sorted(found.values(), key=lambda doc: doc.get("seq") or 0, reverse=from_top)
-        return docs[offset:offset + need]
+    def _plain_sorted(self, filters: JobFilters, by: str, projection: Dict[str, Any], offset: int, limit: int,
+                      total: int) -> Tuple[List[Job], int]:
+        cursor = (self.collection.find(filters.query(), projection)
+                  .sort([(by, pymongo.ASCENDING), ("seq", pymongo.ASCENDING)]).skip(offset).limit(limit))
+        return [Job(doc) for doc in cursor], total
+
+    def _tallied_values(self, filters: JobFilters, by: str) -> Dict[Any, int]:
+        """Matches per value of ``by`` (status, process or service), from the tallies."""
+        counts: Dict[Any, int] = {}
+        tallies = getattr(self, "tallies").collection
+        for doc in tallies.find(filters.tally_selection(), {"_id": False, "n": True, "process": True,
+                                                           "service": True}):
+            for status, count in (doc.get("n") or {}).items():
+                if not count or (filters.status and status not in filters.status):
+                    continue
+                value = status if by == "status" else doc.get(by)
+                counts[value] = counts.get(value, 0) + int(count)
+        return {value: count for value, count in counts.items() if count > 0}
+
+    def _access_values(self, filters: JobFilters) -> Optional[List[Any]]:
+        """The access values window queries pin (every one the tallies know when the filters give none)."""
+        if filters.access:
+            return [filters.access]
+        tallies = getattr(self, "tallies", None)
+        if tallies is None:
+            return None
+        return sorted(tallies.collection.distinct("access"), key=lambda value: (value is not None, str(value)))
+
+    def _index_prefixes(self) -> List[Tuple[str, ...]]:
+        """The fields before ``seq`` of every index that ends with it (read once per store)."""
+        cached = getattr(self, "_seq_prefixes", None)
+        if cached is None:
+            cached = [tuple(name for name, _ in spec["key"][:-1])
+                      for spec in self.collection.index_information().values()
+                      if spec["key"] and spec["key"][-1][0] == "seq"]
+            cached = [prefix for prefix in cached if prefix]
+            if cached:
+                self._seq_prefixes = cached
+        return cached
+
+    def _created_blocks(self) -> CreatedBlocks:
+        blocks = getattr(self, "_blocks", None)
+        if blocks is None:
+            blocks = self._blocks = CreatedBlocks(self.collection.database["job_created_blocks"])
+        return blocks
 
     def group_jobs(self, filters: JobFilters, group_by: Sequence[str], fields: Sequence[str] = ()
                    ) -> List[Dict[str, Any]]:
@@ -189,6 +463,133 @@ class JobQueryMixin:
             group["jobs"].append(Job(doc))
             group["count"] += 1
         return list(groups.values())
+
+
+def _narrowed(filters: JobFilters, by: str, value: Any) -> JobFilters:
+    if by == "status":
+        return replace(filters, status=[value])
+    if by == "process":
+        return replace(filters, process=value)
+    if value is None:
+        return replace(filters, service=None, job_type="process")
+    return replace(filters, service=value)
+
+
+class _Listing:
+    """One listing's reads: sequence ranges that may hold its jobs, its total and its pages."""
+
+    def __init__(self, store: JobQueryMixin, filters: JobFilters, projection: Dict[str, Any]) -> None:
+        self.store = store
+        self.filters = filters
+        self.at = now()
+        self.top = store.last_seq()
+        self.projection = projection
+        self.added: Set[str] = set()
+        if any(value for name, value in projection.items() if name != "_id"):  # inclusion: add what matching
+            # reads, and remove it from the documents returned
+            self.added = {name for name in MATCH_FIELDS if not projection.get(name)}
+            self.projection = dict(projection, **{name: True for name in MATCH_FIELDS})
+        self.queries = self._window_queries()
+        self.ranges: List[SeqRange] = [(1, self.top)] if self.top else []
+        self.read_all: Optional[List[Dict[str, Any]]] = None
+        if filters.dated:
+            self.ranges = self._dated_ranges(inside=True)
+
+    # ----- window queries -----
+    def _window_queries(self) -> List[Dict[str, Any]]:
+        """Queries of equalities an index ``(..., seq)`` covers exactly (the store walks it for a seq range).
+
+        Stores that scan for ``$in``/``$all``/``$ne`` but walk a compound index for equalities answer these
+        fast; the union is merged by sequence number and the rest of the filters is checked on the documents.
+        """
+        equalities = self.filters.equalities()
+        equalities.setdefault("access", None)
+        access_values = self.store._access_values(self.filters) or []
+        best: Tuple[str, ...] = ()
+        for prefix in self.store._index_prefixes():
+            if set(prefix) <= set(equalities) and len(prefix) > len(best):
+                best = prefix
+        queries: List[Dict[str, Any]] = [{}]
+        for name in best:
+            values = access_values if name == "access" else equalities[name]
+            values = values if name in ("access", "status") else [values]
+            queries = [dict(query, **{name: value}) for query in queries for value in values]
+        return queries
+
+    def _read(self, ranges: Sequence[SeqRange], projection: Optional[Dict[str, Any]] = None,
+              filters: Optional[JobFilters] = None) -> Iterator[Dict[str, Any]]:
+        filters = filters or self.filters
+        for low, high in ranges:
+            for query in self.queries:
+                for doc in self.store.collection.find(dict(query, seq={"$gte": low, "$lte": high}),
+                                                      projection or self.projection):
+                    if filters.matches(doc, self.at):
+                        yield doc
+
+    def _read_block(self, low: int, high: int) -> List[Dict[str, Any]]:
+        docs: List[Dict[str, Any]] = []
+        for access in self.store._access_values(JobFilters()) or []:
+            docs.extend(self.store.collection.find({"access": access, "seq": {"$gte": low, "$lte": high}},
+                                                   {"_id": False, "seq": True, "created": True}))
+        return docs
+
+    def _dated_ranges(self, inside: bool) -> List[SeqRange]:
+        if not self.top:
+            return []
+        return self.store._created_blocks().ranges(
+            self.top, _stored_instant(self.filters.created_min), _stored_instant(self.filters.created_max),
+            inside, self._read_block)
+
+    def _strip(self, doc: Dict[str, Any]) -> Dict[str, Any]:
+        for name in self.added:
+            doc.pop(name, None)
+        return doc
+
+    # ----- total -----
+    def total(self) -> int:
+        if self.filters.countable:
+            return self.store.count_jobs(self.filters)
+        if self.filters.dated and self.filters.undated().countable:
+            outside = self._dated_ranges(inside=False)
+            if _size(outside) < _size(self.ranges):
+                undated = self.filters.undated()
+                missed = sum(1 for doc in self._read(outside, filters=undated)
+                             if not self.filters._matches_created(doc))
+                return self.store.count_jobs(undated) - missed
+        self.read_all = list(self._read(self.ranges))
+        return len(self.read_all)
+
+    # ----- pages -----
+    def page(self, total: int, offset: int, limit: int, descending: bool) -> List[Dict[str, Any]]:
+        """Jobs ``offset`` to ``offset + limit`` by ``seq`` (newest first when ``descending``)."""
+        need = min(limit, total - offset)
+        if need <= 0:
+            return []
+        wanted = offset + need
+        if self.read_all is not None:
+            found = {doc["seq"]: doc for doc in self.read_all}
+        else:
+            found = self._gather(total, wanted, limit, descending)
+        if len(found) < wanted:  # short of what the total promised: jobs without sequence number, read them all
+            for doc in self.store.collection.find(self.filters.query(), self.projection):
+                found.setdefault(doc["seq"] if doc.get("seq") is not None else doc.get("id"), doc)
+        docs = sorted(found.values(), key=lambda doc: doc.get("seq") or 0, reverse=descending)
+        return [self._strip(doc) for doc in docs[offset:offset + need]]
+
+    def _gather(self, total: int, wanted: int, limit: int, from_top: bool) -> Dict[Any, Dict[str, Any]]:
+        size = _size(self.ranges)
+        density = total / max(1, size)
+        width = int(math.ceil(wanted / max(density, 1e-9) * WINDOW_MARGIN)) + limit
+        found: Dict[Any, Dict[str, Any]] = {}
+        done = 0
+        while done < size:
+            for doc in self._read(_window(self.ranges, done, width - done, from_top)):
+                found[doc["seq"]] = doc
+            done = width
+            if len(found) >= wanted:
+                break
+            width *= WINDOW_GROWTH
+        return found
 
 
 def _group_value(doc: Dict[str, Any], name: str) -> Any:
