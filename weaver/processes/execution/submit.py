@@ -255,7 +255,11 @@ def submit_job_dispatch_task(job: Job, *, container: AnySettingsContainer, heade
         store.update_job(job)
         status_code = 202
     try:
-        result = execute_process.delay(job.id, wps_url=job.wps_url, headers=_headers_dict(headers))
+        # only a request waiting for the job reads the task's result: others spare its store and publication
+        waits = job.execution_mode != ExecuteMode.ASYNC.value and status_code == 201
+        result = execute_process.apply_async(args=(job.id,), kwargs={"wps_url": job.wps_url,
+                                                                      "headers": _headers_dict(headers)},
+                                             ignore_result=not waits)
     except OperationalError as exc:
         job.status = Status.FAILED
         job.status_message = "Job could not be queued: the task broker is unavailable."
@@ -264,7 +268,7 @@ def submit_job_dispatch_task(job: Job, *, container: AnySettingsContainer, heade
         store.update_job(job)
         raise ServiceUnavailable("The task broker is unavailable: the job could not be queued.") from exc
     preference_applied = {}
-    if job.execution_mode != ExecuteMode.ASYNC.value and status_code == 201:
+    if waits:
         wait = job.execution_wait if job.execution_wait is not None \
             else get_settings(settings)["weaver.execute_sync_max_wait"]
         try:
