@@ -33,7 +33,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--preload", type=int, default=10000)
     parser.add_argument("--memory-jobs", type=int, default=1000)
-    parser.add_argument("--probe", type=int, default=50, help="submissions and listings measured at 0 and N jobs")
+    parser.add_argument("--probe", type=int, default=100, help="submissions and listings measured at 0 and N jobs")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs) after the run")
     return parser.parse_args()
 
