@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from weaver.datatype import Job
+from weaver.store.job_query import JobFilters
 from weaver.store.jobs import MongodbJobStore
 
 T0 = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -224,4 +225,26 @@ def test_totals_match_the_stored_jobs_after_real_runs(server, submit):
         assert get_jobs(server, tags=tag).json()["total"] == 4
         assert get_jobs(server, tags=f"{tag},async", status="successful").json()["total"] == 3
     finally:
+        client.close()
+
+
+def test_tallies_are_rebuilt_from_the_jobs_of_an_earlier_version(server):
+    """Jobs stored without tallies (an upgrade, or tallies lost) are counted again when the service starts."""
+    client = pymongo.MongoClient(server.mongodb_url, tz_aware=True)
+    database = client[f"upgrade-{uuid.uuid4().hex[:8]}"]
+    try:
+        for n, status in enumerate(["accepted", "running", "successful", "successful", "failed"]):
+            doc = Job(task_id="x", process="old", status=status, access="public", tags=["old", f"n{n % 2}"]).params()
+            doc["seq"] = n + 1
+            database["jobs"].insert_one(doc)
+        database["job_counts"].insert_one({"access": "public", "status": "accepted", "n": 99})  # earlier counters
+        store = MongodbJobStore(database)
+        store.create_indexes()
+        assert store.counters_match()
+        assert "job_counts" not in database.list_collection_names()
+        assert store.count_jobs(JobFilters(access="public", process="old")) == 5
+        assert store.count_jobs(JobFilters(access="public", status=["successful"])) == 2
+        assert store.count_jobs(JobFilters(access="public", tags=["old", "n0"], status=["successful", "accepted"])) == 2
+    finally:
+        client.drop_database(database.name)
         client.close()
