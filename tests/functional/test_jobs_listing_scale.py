@@ -137,6 +137,20 @@ def test_sorts_match_the_plain_query(stored):
         _check(store, JobFilters(access="public", status=["failed", "running"], tags=["sync"]), sort=sort)
 
 
+def test_with_indexes_on_finished_and_duration(stored):
+    """The same listings through indexes leading with ``finished`` and ``duration`` (ranges of them)."""
+    store, _ = stored
+    for name in ("finished", "duration"):
+        store.collection.create_index([(name, pymongo.ASCENDING), ("seq", pymongo.DESCENDING)])
+    indexed = MongodbJobStore(store.collection.database)
+    for sort in ("finished", "updated", "duration"):
+        _check(indexed, JobFilters(access="public"), sort=sort, limit=40)
+        _check(indexed, JobFilters(access="public", process="alpha", status=["successful", "failed"]), sort=sort)
+    for low, high in ((60, None), (None, 60), (None, 30), (10, 400), (1000, None), (0, None)):
+        for kind in (JobFilters(access="public"), JobFilters(access="public", process="gamma", tags=["sync"])):
+            _check(indexed, JobFilters(**{**kind.__dict__, "min_duration": low, "max_duration": high}))
+
+
 def test_listings_stay_exact_as_jobs_come_and_go(stored):
     """New jobs (some far out of order), deletions in summarized blocks, and a second process's view."""
     store, jobs = stored

@@ -13,14 +13,19 @@ than they need:
   the tallies' total less the jobs of the blocks that straddle or miss the interval, or the jobs of the blocks
   that overlap it, whichever reads fewer;
 - a page sorted by status, process or provider walks the values in order with their counts from the tallies,
-  and reads each value's part of the page from sequence windows.
+  and reads each value's part of the page from sequence windows;
+- where an index leads with ``finished`` (or ``updated``), a page sorted by it newest first reads the range of
+  it at or after the value the newest jobs by ``seq`` give; where one leads with ``duration``, the total of a
+  duration filter reads the jobs inside the bounds (or those outside, less from the tallies) and the
+  unfinished ones, instead of every match.
 
-What remains linear in the number of matches: totals of duration filters (a duration is not ordered by
-``seq``), totals of a ``created`` interval when both the jobs inside and outside it are many, sorts on other
-fields (finished, updated, duration, user, id), and groups (they return every match).
+What remains linear: totals of a ``created`` interval when both the jobs inside and outside it are many, totals
+of duration filters (every match without an index on ``duration``, else the fewer side), sorts on duration,
+user and id (and on finished or updated without an index), and groups (they return every match).
 """
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import time
@@ -48,6 +53,11 @@ BLOCK_SIZE = 64
 # a block missing sequence numbers (deleted jobs, or a write between taking its number and storing the job)
 # is summarized once its gaps are this old: no write takes that long between the two
 SETTLE_SECONDS = 60.0
+# index list read again after this many seconds
+INDEXES_TTL = 60.0
+# sorts on a time that grows with ``seq`` (read from the values at or after a threshold, when an index leads with it)
+RECENT_SORTS = ("finished", "updated")
+LATEST = datetime(9999, 12, 31, tzinfo=timezone.utc)
 SeqRange = Tuple[int, int]  # inclusive bounds
 
 
@@ -378,6 +388,10 @@ class JobQueryMixin:
             return [Job(doc) for doc in docs], total
         if not plain and by in TALLY_SORTS and ascending and filters.countable:
             return self._find_by_tallied_value(filters, by, projection, offset, limit)
+        if not plain and by in RECENT_SORTS and not ascending and filters.countable and self._leads_index(by):
+            found = self._find_by_recent_value(filters, by, projection, offset, limit)
+            if found is not None:
+                return found
         total = self.count_jobs(filters)
         if offset >= total:
             return [], total
@@ -405,6 +419,28 @@ class JobQueryMixin:
             if len(docs) >= limit:
                 break
         return [Job(doc) for doc in docs], total
+
+    def _find_by_recent_value(self, filters: JobFilters, by: str, projection: Dict[str, Any], offset: int,
+                              limit: int) -> Optional[Tuple[List[Job], int]]:
+        """Newest first by a time that grows with ``seq`` (finished, updated), through an index on it.
+
+        The newest matches by ``seq`` give a threshold: ``offset + limit`` of them are at or after it, so the
+        page is among the jobs at or after it, read by a range of that index (the jobs that finished lately).
+        None when the newest matches do not give one (too few with the field set).
+        """
+        total = self.count_jobs(filters)
+        if offset >= total:
+            return [], total
+        wanted = offset + min(limit, total - offset)
+        listing = _Listing(self, filters, projection, also=(by,))
+        sample = listing.raw_page(total, 0, min(total, 2 * wanted + limit), descending=True)  # some unfinished
+        values = sorted((_utc(doc[by]) for doc in sample if isinstance(doc.get(by), datetime)), reverse=True)
+        if len(values) < wanted:
+            return None
+        docs = [doc for doc in self.collection.find({by: {"$gte": values[wanted - 1], "$lte": LATEST}},
+                                                    listing.projection) if filters.matches(doc, listing.at)]
+        docs.sort(key=lambda doc: (_utc(doc[by]), doc.get("seq") or 0), reverse=True)
+        return [Job(listing.strip(doc)) for doc in docs[offset:wanted]], total
 
     def _plain_sorted(self, filters: JobFilters, by: str, projection: Dict[str, Any], offset: int, limit: int,
                       total: int) -> Tuple[List[Job], int]:
@@ -434,17 +470,21 @@ class JobQueryMixin:
             return None
         return sorted(tallies.collection.distinct("access"), key=lambda value: (value is not None, str(value)))
 
+    def _index_keys(self) -> List[Tuple[str, ...]]:
+        """The fields of every index, read again after a while (an index created later is then used)."""
+        cached = getattr(self, "_indexes_read", None)
+        if cached is None or time.monotonic() - cached[0] > INDEXES_TTL:
+            keys = [tuple(name for name, _ in spec["key"]) for spec in self.collection.index_information().values()]
+            cached = self._indexes_read = (time.monotonic(), keys)
+        return cached[1]
+
     def _index_prefixes(self) -> List[Tuple[str, ...]]:
-        """The fields before ``seq`` of every index that ends with it (read once per store)."""
-        cached = getattr(self, "_seq_prefixes", None)
-        if cached is None:
-            cached = [tuple(name for name, _ in spec["key"][:-1])
-                      for spec in self.collection.index_information().values()
-                      if spec["key"] and spec["key"][-1][0] == "seq"]
-            cached = [prefix for prefix in cached if prefix]
-            if cached:
-                self._seq_prefixes = cached
-        return cached
+        """The fields before ``seq`` of every index that ends with it."""
+        return [keys[:-1] for keys in self._index_keys() if len(keys) > 1 and keys[-1] == "seq"]
+
+    def _leads_index(self, name: str) -> bool:
+        """Whether an index starts with ``name`` (a range on it then reads only the documents in the range)."""
+        return any(keys and keys[0] == name for keys in self._index_keys())
 
     def _created_blocks(self) -> CreatedBlocks:
         blocks = getattr(self, "_blocks", None)
@@ -478,7 +518,8 @@ def _narrowed(filters: JobFilters, by: str, value: Any) -> JobFilters:
 class _Listing:
     """One listing's reads: sequence ranges that may hold its jobs, its total and its pages."""
 
-    def __init__(self, store: JobQueryMixin, filters: JobFilters, projection: Dict[str, Any]) -> None:
+    def __init__(self, store: JobQueryMixin, filters: JobFilters, projection: Dict[str, Any],
+                 also: Sequence[str] = ()) -> None:
         self.store = store
         self.filters = filters
         self.at = now()
@@ -487,8 +528,8 @@ class _Listing:
         self.added: Set[str] = set()
         if any(value for name, value in projection.items() if name != "_id"):  # inclusion: add what matching
             # reads, and remove it from the documents returned
-            self.added = {name for name in MATCH_FIELDS if not projection.get(name)}
-            self.projection = dict(projection, **{name: True for name in MATCH_FIELDS})
+            self.added = {name for name in MATCH_FIELDS + tuple(also) if not projection.get(name)}
+            self.projection = dict(projection, **{name: True for name in self.added})
         self.queries = self._window_queries()
         self.ranges: List[SeqRange] = [(1, self.top)] if self.top else []
         self.read_all: Optional[List[Dict[str, Any]]] = None
@@ -540,7 +581,7 @@ class _Listing:
             self.top, _stored_instant(self.filters.created_min), _stored_instant(self.filters.created_max),
             inside, self._read_block)
 
-    def _strip(self, doc: Dict[str, Any]) -> Dict[str, Any]:
+    def strip(self, doc: Dict[str, Any]) -> Dict[str, Any]:
         for name in self.added:
             doc.pop(name, None)
         return doc
@@ -556,25 +597,66 @@ class _Listing:
                 missed = sum(1 for doc in self._read(outside, filters=undated)
                              if not self.filters._matches_created(doc))
                 return self.store.count_jobs(undated) - missed
+        if self._durations_by_index():
+            return self._duration_total()
         self.read_all = list(self._read(self.ranges))
         return len(self.read_all)
+
+    def _durations_by_index(self) -> bool:
+        undurated = replace(self.filters, min_duration=None, max_duration=None)
+        return undurated != self.filters and undurated.countable and self.store._leads_index("duration")
+
+    def _duration_total(self) -> int:
+        """Duration filters: jobs of a duration inside the bounds, or the tallies less those outside them.
+
+        Finished jobs are read by a range of an index on ``duration`` (running ones, without a duration, by its
+        null entries), on the side of the bounds that holds fewer jobs, as the newest jobs suggest.
+        """
+        undurated = replace(self.filters, min_duration=None, max_duration=None)
+        low = self.filters.min_duration if self.filters.min_duration is not None else -math.inf
+        high = self.filters.max_duration if self.filters.max_duration is not None else math.inf
+        sample = [doc.get("duration") for doc in self._read(_window(self.ranges, 0, 2 * BLOCK_SIZE, True),
+                                                             filters=undurated)]
+        numbers = [value for value in sample if _number(value)]
+        inside_share = sum(1 for value in numbers if low <= value <= high) / max(1, len(numbers))
+        unfinished = list(self._candidates({"duration": None}, undurated))
+        if inside_share <= 0.5:
+            inside = self._candidates({"duration": {"$gte": low, "$lte": high}}, undurated)
+            self.read_all = [doc for doc in itertools.chain(inside, unfinished) if self.filters.matches(doc, self.at)]
+            return len(self.read_all)
+        outside: List[Dict[str, Any]] = []
+        if low > -math.inf:
+            outside.extend(self._candidates({"duration": {"$gte": -math.inf, "$lt": low}}, undurated))
+        if high < math.inf:
+            outside.extend(self._candidates({"duration": {"$gt": high, "$lte": math.inf}}, undurated))
+        missed = sum(1 for doc in itertools.chain(outside, unfinished) if not self.filters.matches(doc, self.at))
+        return self.store.count_jobs(undurated) - missed
+
+    def _candidates(self, query: Dict[str, Any], filters: JobFilters) -> Iterator[Dict[str, Any]]:
+        for doc in self.store.collection.find(query, self.projection):
+            if filters.matches(doc, self.at):
+                yield doc
 
     # ----- pages -----
     def page(self, total: int, offset: int, limit: int, descending: bool) -> List[Dict[str, Any]]:
         """Jobs ``offset`` to ``offset + limit`` by ``seq`` (newest first when ``descending``)."""
+        return [self.strip(doc) for doc in self.raw_page(total, offset, limit, descending)]
+
+    def raw_page(self, total: int, offset: int, limit: int, descending: bool) -> List[Dict[str, Any]]:
+        """:meth:`page` with the fields matching read."""
         need = min(limit, total - offset)
         if need <= 0:
             return []
         wanted = offset + need
         if self.read_all is not None:
-            found = {doc["seq"]: doc for doc in self.read_all}
+            found = {_key(doc): doc for doc in self.read_all}
         else:
             found = self._gather(total, wanted, limit, descending)
         if len(found) < wanted:  # short of what the total promised: jobs without sequence number, read them all
             for doc in self.store.collection.find(self.filters.query(), self.projection):
-                found.setdefault(doc["seq"] if doc.get("seq") is not None else doc.get("id"), doc)
+                found.setdefault(_key(doc), doc)
         docs = sorted(found.values(), key=lambda doc: doc.get("seq") or 0, reverse=descending)
-        return [self._strip(doc) for doc in docs[offset:offset + need]]
+        return docs[offset:offset + need]
 
     def _gather(self, total: int, wanted: int, limit: int, from_top: bool) -> Dict[Any, Dict[str, Any]]:
         size = _size(self.ranges)
@@ -590,6 +672,10 @@ class _Listing:
                 break
             width *= WINDOW_GROWTH
         return found
+
+
+def _key(doc: Mapping[str, Any]) -> Any:
+    return doc["seq"] if doc.get("seq") is not None else doc.get("id")
 
 
 def _group_value(doc: Dict[str, Any], name: str) -> Any:
