@@ -48,11 +48,14 @@ TALLY_SORTS = ("status", "process", "service")
 # the fields :meth:`JobFilters.matches` reads
 MATCH_FIELDS = ("seq", "access", "process", "service", "status", "tags", "user_id", "created", "duration",
                 "finished", "started")
-# sequence numbers per block of creation times
-BLOCK_SIZE = 64
+# sequence numbers per block of creation times, and blocks per group (skipped at once when wholly in or out)
+BLOCK_SIZE = 16
+GROUP_BLOCKS = 64
 # a block missing sequence numbers (deleted jobs, or a write between taking its number and storing the job)
 # is summarized once its gaps are this old: no write takes that long between the two
 SETTLE_SECONDS = 60.0
+# ranges of sequence numbers this close are read by one request
+JOIN_GAP = 16
 # index list read again after this many seconds
 INDEXES_TTL = 60.0
 # sorts on a time that grows with ``seq`` (read from the values at or after a threshold, when an index leads with it)
@@ -278,6 +281,18 @@ def _window(ranges: Sequence[SeqRange], skip: int, width: int, from_top: bool) -
     return out
 
 
+def _seq_conditions(ranges: Sequence[SeqRange]) -> List[Dict[str, Any]]:
+    """Conditions on ``seq`` reading ``ranges``: ranges a few numbers apart are read as one (a request costs
+    about as much as reading that many more jobs; a list of numbers costs more per number than a range)."""
+    joined: List[SeqRange] = []
+    for low, high in sorted(ranges):
+        if joined and low - joined[-1][1] <= JOIN_GAP:
+            joined[-1] = (joined[-1][0], max(high, joined[-1][1]))
+        else:
+            joined.append((low, high))
+    return [{"$gte": low, "$lte": high} for low, high in joined]
+
+
 @dataclass
 class _Block:
     """Creation times of the jobs of one block of sequence numbers, as summarized (never changes after)."""
@@ -304,57 +319,93 @@ class CreatedBlocks:
 
     A job's ``seq`` and ``created`` never change and new jobs take higher sequence numbers, so the span of a
     block whose numbers are all taken (or whose gaps have settled) holds for good: removing jobs only narrows
-    it. Spans are kept in ``collection`` (shared by every process, computed once) and in memory. Blocks not
-    yet summarized (the newest, the unsettled) are read whole by every dated listing: they are few.
+    it. Spans are kept in ``collection`` (one document per group of :data:`GROUP_BLOCKS` blocks, shared by
+    every process, computed once) and in memory, with the span of each whole group, so that a listing skips a
+    group at once. Blocks not yet summarized (the newest, the unsettled) are read by every dated listing.
     """
 
     def __init__(self, collection: pymongo.collection.Collection) -> None:
         self.collection = collection
         self.blocks: Dict[int, _Block] = {}
+        self.groups: Dict[int, _Block] = {}
         self.gaps_seen: Dict[int, float] = {}
-        self.loaded = False
+        self.loaded_top = -1
         self.lock = threading.Lock()
         self.settle_seconds = SETTLE_SECONDS
 
     def ranges(self, top: int, low: Optional[datetime], high: Optional[datetime], inside: bool,
-               read_block) -> List[SeqRange]:
+               read_range) -> List[SeqRange]:
         """Sequence ranges that may hold jobs created in [low, high] (``inside``), or jobs outside it."""
         with self.lock:
-            self._catch_up(top, read_block)
+            self._catch_up(top, read_range)
             out: List[SeqRange] = []
-            for number in range(top // BLOCK_SIZE + 1):
-                block = self.blocks.get(number)
-                wanted = block is None or (block.overlaps(low, high) if inside else not block.inside(low, high))
-                if wanted:
-                    first = max(1, number * BLOCK_SIZE)
-                    last = min(top, number * BLOCK_SIZE + BLOCK_SIZE - 1)
-                    if first <= last:
-                        out.append((first, last))
+            last_block = top // BLOCK_SIZE
+            for group in range(last_block // GROUP_BLOCKS + 1):
+                span = self._group_span(group, last_block)
+                if span is not None and (not span.overlaps(low, high) if inside else span.inside(low, high)):
+                    continue
+                for number in range(group * GROUP_BLOCKS, min(group * GROUP_BLOCKS + GROUP_BLOCKS, last_block + 1)):
+                    block = self.blocks.get(number)
+                    if block is None or (block.overlaps(low, high) if inside else not block.inside(low, high)):
+                        out.append((max(1, number * BLOCK_SIZE), min(top, number * BLOCK_SIZE + BLOCK_SIZE - 1)))
             return _merge(out)
 
-    def _catch_up(self, top: int, read_block) -> None:
-        if not self.loaded or (self.blocks and max(self.blocks) >= top // BLOCK_SIZE + 1):
-            self.blocks = {int(doc["_id"]): _Block(doc.get("earliest"), doc.get("latest"), bool(doc.get("undated")))
-                           for doc in self.collection.find({"_id": {"$lte": top // BLOCK_SIZE}})}
-            self.loaded = True
-        for number in range(top // BLOCK_SIZE):  # the block holding ``top`` may still grow
-            if number in self.blocks:
-                continue
-            first, last = max(1, number * BLOCK_SIZE), number * BLOCK_SIZE + BLOCK_SIZE - 1
-            docs = read_block(first, last)
-            if len(docs) < last - first + 1:
+    def _group_span(self, group: int, last_block: int) -> Optional[_Block]:
+        """The span of a group whose blocks are all summarized (None while one is not)."""
+        if group in self.groups:
+            return self.groups[group]
+        numbers = range(group * GROUP_BLOCKS, group * GROUP_BLOCKS + GROUP_BLOCKS)
+        if numbers[-1] >= last_block or any(number not in self.blocks for number in numbers):
+            return None
+        blocks = [self.blocks[number] for number in numbers]
+        dated = [block for block in blocks if block.earliest is not None]
+        self.groups[group] = _Block(min((block.earliest for block in dated), default=None),
+                                    max((block.latest for block in dated), default=None),
+                                    any(block.undated for block in blocks))
+        return self.groups[group]
+
+    def _load(self, top: int) -> None:
+        self.blocks, self.groups = {}, {}
+        for doc in self.collection.find({"_id": {"$lte": top // BLOCK_SIZE // GROUP_BLOCKS}}):
+            for number, span in (doc.get("blocks") or {}).items():
+                if int(number) < top // BLOCK_SIZE:
+                    self.blocks[int(number)] = _Block(span.get("earliest"), span.get("latest"),
+                                                      bool(span.get("undated")))
+        self.loaded_top = top
+
+    def _catch_up(self, top: int, read_range) -> None:
+        if self.loaded_top < 0 or top < self.loaded_top:  # first use, or the jobs were numbered anew
+            self._load(top)
+        self.loaded_top = top
+        missing = [number for number in range(top // BLOCK_SIZE) if number not in self.blocks]
+        runs: List[List[int]] = []
+        for number in missing:  # the block holding ``top`` may still grow
+            if runs and number == runs[-1][-1] + 1 and len(runs[-1]) < GROUP_BLOCKS:
+                runs[-1].append(number)
+            else:
+                runs.append([number])
+        for run in runs:
+            first, last = max(1, run[0] * BLOCK_SIZE), run[-1] * BLOCK_SIZE + BLOCK_SIZE - 1
+            per_block: Dict[int, List[Dict[str, Any]]] = {number: [] for number in run}
+            for doc in read_range(first, last):
+                per_block[int(doc["seq"]) // BLOCK_SIZE].append(doc)
+            self._summarize(per_block)
+
+    def _summarize(self, per_block: Mapping[int, Sequence[Mapping[str, Any]]]) -> None:
+        writes: Dict[int, Dict[str, Any]] = {}
+        for number, docs in per_block.items():
+            if len(docs) < BLOCK_SIZE - (1 if number == 0 else 0):  # no seq 0
                 seen = self.gaps_seen.setdefault(number, time.monotonic())
                 if time.monotonic() - seen < self.settle_seconds:
                     continue
-            self._store(number, docs)
-
-    def _store(self, number: int, docs: Sequence[Mapping[str, Any]]) -> None:
-        times = [_utc(doc["created"]) for doc in docs if isinstance(doc.get("created"), datetime)]
-        block = _Block(min(times) if times else None, max(times) if times else None, len(times) < len(docs))
-        self.blocks[number] = block
-        self.gaps_seen.pop(number, None)
-        self.collection.replace_one({"_id": number}, {"earliest": block.earliest, "latest": block.latest,
-                                                      "undated": block.undated}, upsert=True)
+            times = [_utc(doc["created"]) for doc in docs if isinstance(doc.get("created"), datetime)]
+            block = _Block(min(times, default=None), max(times, default=None), len(times) < len(docs))
+            self.blocks[number] = block
+            self.gaps_seen.pop(number, None)
+            writes.setdefault(number // GROUP_BLOCKS, {})[f"blocks.{number}"] = {
+                "earliest": block.earliest, "latest": block.latest, "undated": block.undated}
+        for group, fields in writes.items():
+            self.collection.update_one({"_id": group}, {"$set": fields}, upsert=True)
 
 
 class JobQueryMixin:
@@ -489,7 +540,7 @@ class JobQueryMixin:
     def _created_blocks(self) -> CreatedBlocks:
         blocks = getattr(self, "_blocks", None)
         if blocks is None:
-            blocks = self._blocks = CreatedBlocks(self.collection.database["job_created_blocks"])
+            blocks = self._blocks = CreatedBlocks(self.collection.database["job_created_spans"])
         return blocks
 
     def group_jobs(self, filters: JobFilters, group_by: Sequence[str], fields: Sequence[str] = ()
@@ -560,14 +611,13 @@ class _Listing:
     def _read(self, ranges: Sequence[SeqRange], projection: Optional[Dict[str, Any]] = None,
               filters: Optional[JobFilters] = None) -> Iterator[Dict[str, Any]]:
         filters = filters or self.filters
-        for low, high in ranges:
+        for condition in _seq_conditions(ranges):
             for query in self.queries:
-                for doc in self.store.collection.find(dict(query, seq={"$gte": low, "$lte": high}),
-                                                      projection or self.projection):
+                for doc in self.store.collection.find(dict(query, seq=condition), projection or self.projection):
                     if filters.matches(doc, self.at):
                         yield doc
 
-    def _read_block(self, low: int, high: int) -> List[Dict[str, Any]]:
+    def _read_range(self, low: int, high: int) -> List[Dict[str, Any]]:
         docs: List[Dict[str, Any]] = []
         for access in self.store._access_values(JobFilters()) or []:
             docs.extend(self.store.collection.find({"access": access, "seq": {"$gte": low, "$lte": high}},
@@ -579,7 +629,7 @@ class _Listing:
             return []
         return self.store._created_blocks().ranges(
             self.top, _stored_instant(self.filters.created_min), _stored_instant(self.filters.created_max),
-            inside, self._read_block)
+            inside, self._read_range)
 
     def strip(self, doc: Dict[str, Any]) -> Dict[str, Any]:
         for name in self.added:
