@@ -595,11 +595,11 @@ class _Listing:
         fast; the union is merged by sequence number and the rest of the filters is checked on the documents.
         """
         equalities = self.filters.equalities()
-        equalities.setdefault("access", None)
         access_values = self.store._access_values(self.filters) or []
+        pinned = set(equalities) | {"access"}  # every access value is listed when the filters give none
         best: Tuple[str, ...] = ()
         for prefix in self.store._index_prefixes():
-            if set(prefix) <= set(equalities) and len(prefix) > len(best):
+            if set(prefix) <= pinned and len(prefix) > len(best):
                 best = prefix
         queries: List[Dict[str, Any]] = [{}]
         for name in best:
