@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import psutil
 import pymongo
@@ -118,17 +118,7 @@ def measure(url: str, repeat: int, only: Sequence[str] = ()) -> Dict[str, float]
     return figures
 
 
-# indexes listings use when they exist, not (yet) created by the job store: ranges of finished times and durations
-PROPOSED_INDEXES = (("finished", "seq"), ("duration", "seq"))
-
-
-# the requests those indexes serve (and a submission, which writes them)
-INDEXED_QUERIES = ("GET /jobs?minDuration=60", "GET /jobs?maxDuration=10", "GET /jobs?sort=finished",
-                   "POST /processes/echo/execution (async submit)")
-
-
-def run(sizes: List[int], repeat: int, proposed_indexes: bool = False, only: Sequence[str] = ()
-        ) -> Tuple[List[int], Dict[str, Dict[int, float]]]:
+def run(sizes: List[int], repeat: int, only: Sequence[str] = ()) -> Tuple[List[int], Dict[str, Dict[int, float]]]:
     children: List[ManagedProcess] = []
     results: Dict[str, Dict[int, float]] = {}
     with tempfile.TemporaryDirectory(prefix="weaver-bench-jobs-") as root:
@@ -147,9 +137,6 @@ def run(sizes: List[int], repeat: int, proposed_indexes: bool = False, only: Seq
             url = f"http://{HOST}:{web_port}"
             client = pymongo.MongoClient(mongodb_url, tz_aware=True)
             store = MongodbJobStore(client[DB_NAME])
-            if proposed_indexes:
-                for name, last in PROPOSED_INDEXES:
-                    store.collection.create_index([(name, pymongo.ASCENDING), (last, pymongo.DESCENDING)])
             rng = random.Random(6)
             stored = store.collection.count_documents({})
             for size in sizes:
@@ -182,14 +169,9 @@ def table(sizes: List[int], results: Dict[str, Dict[int, float]]) -> List[str]:
     return lines
 
 
-def render(sizes: List[int], results: Dict[str, Dict[int, float]], repeat: int, command: str,
-           indexed: Optional[Dict[str, Dict[int, float]]] = None) -> str:
-    """The section: the main table, and the one measured with the proposed indexes when there is one."""
+def render(sizes: List[int], results: Dict[str, Dict[int, float]], repeat: int, command: str) -> str:
+    """The section: the table of medians per size, how listings stay flat, what stays linear."""
     lines = table(sizes, results)
-    if indexed:
-        names = ", ".join("`(" + ", ".join(index) + ")`" for index in PROPOSED_INDEXES)
-        lines += ["", f"The same requests on a store that also has the indexes {names} (proposed, not created",
-                  "by the job store yet), in a second run:", "", *table(sizes, indexed)]
     machine = (f"{platform.system()} {platform.machine()}, {psutil.cpu_count()} cores, "
                f"Python {platform.python_version()}, {datetime.now(timezone.utc):%Y-%m-%d}")
     return "\n".join([
@@ -217,14 +199,13 @@ def render(sizes: List[int], results: Dict[str, Dict[int, float]], repeat: int, 
         "total is the tallies' total less the jobs of the blocks that straddle or miss the interval, or the jobs",
         "of the blocks that overlap it, whichever reads fewer. Sorts on status, process or provider walk the",
         "values with their counts from the tallies. Sorting on `finished` (newest first) and the totals of",
-        "duration filters read ranges of an index on `finished` / `duration` when one exists (not created by",
-        "the job store yet: `--proposed-indexes` creates them here).",
+        "duration filters read ranges of the indexes `(finished, seq)` and `(duration, seq)`.",
         "",
         "What stays linear: the store counts only by reading each document (`count_documents` on an indexed `seq`",
         "range costs ~50 µs per document), so a total that no tally gives costs the documents it must read: for a",
         "`datetime` interval, the fewer of the jobs inside and outside it (an interval splitting the jobs in",
-        "halves reads half of them); for duration filters, every match without the index, else the fewer of",
-        "the jobs inside and outside the bounds plus the unfinished ones. Sorts on `duration`, `updated`, `user`",
+        "halves reads half of them); for duration filters, the fewer of the jobs inside and outside the bounds",
+        "plus the unfinished ones. Sorts on `duration`, `updated`, `user`",
         "and `id`, and `groups`, read every match.",
         END,
     ])
@@ -248,16 +229,11 @@ def main() -> int:
     parser.add_argument("--sizes", default="0,100,1000,10000", help="comma-separated numbers of stored jobs")
     parser.add_argument("--repeat", type=int, default=15, help="requests per figure")
     parser.add_argument("--no-write", action="store_true", help="print the table, leave docs/benchmarks.md alone")
-    parser.add_argument("--proposed-indexes", action="store_true",
-                        help="also create the indexes " + ", ".join(map(str, PROPOSED_INDEXES)) + " before measuring")
-    parser.add_argument("--compare-proposed-indexes", action="store_true",
-                        help="then measure the requests those indexes serve again, on a store that has them")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
-    sizes, results = run(sizes, args.repeat, args.proposed_indexes)
-    indexed = run(sizes, args.repeat, True, INDEXED_QUERIES)[1] if args.compare_proposed_indexes else None
+    sizes, results = run(sizes, args.repeat)
     command = "python bench/jobs_at_scale.py" + "".join(f" {arg}" for arg in sys.argv[1:])
-    text = render(sizes, results, args.repeat, command, indexed)
+    text = render(sizes, results, args.repeat, command)
     print(text)
     if not args.no_write:
         write_section(text)

@@ -40,6 +40,7 @@ CAS_ATTEMPTS = 5
 LISTING_INDEXES: Sequence[Sequence[str]] = (
     ("access", "seq"), ("access", "process", "seq"), ("access", "service", "seq"), ("access", "status", "seq"),
     ("access", "process", "status", "seq"), ("access", "tags", "seq"),
+    ("finished", "seq"), ("duration", "seq"),  # sorts by end time, duration filters: a range of the index
 )
 # the reaper's lookups: queued jobs by last update; running ones (few) by status, their heartbeat checked on each
 REAPER_INDEX = (("status", pymongo.ASCENDING), ("updated", pymongo.ASCENDING))
