@@ -162,7 +162,8 @@ job store is in-process). On 2 cores, 2000 ms of CPU per second is all there is:
 
 ## Submission and job listing as jobs accumulate
 
-{args['probe']} serial submissions and {max(5, args['probe'] // 5)} `GET /jobs` pages (10 jobs) on a fresh store, then
+{args['probe']} serial submissions (after 10 of warm-up, one every 50 ms so that each finds the job before it run,
+not competing with it for the cores) and {max(5, args['probe'] // 5)} `GET /jobs` pages (10 jobs) on a fresh store, then
 again after {args['preload']} finished jobs were stored directly (weaver: through its job store; pygeoapi: into its
 TinyDB file), on top of the {args['memory_jobs'] + args['async_jobs']}-odd jobs run in between.
 pywps has no job listing.
