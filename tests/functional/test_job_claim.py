@@ -10,7 +10,7 @@ import pytest
 from weaver.datatype import Job
 from weaver.datatype.job import now
 from weaver.reaper import QUEUED_STATUSES, RUNNING_STATUSES
-from weaver.store.job_query import JobFilters
+from weaver.store.job_filters import JobFilters
 from weaver.store.jobs import MongodbJobStore
 
 

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from weaver.datatype import Job
-from weaver.store.job_query import JobFilters
+from weaver.store.job_filters import JobFilters
 from weaver.store.jobs import MongodbJobStore
 
 T0 = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)

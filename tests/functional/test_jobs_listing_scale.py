@@ -17,7 +17,8 @@ import pytest
 import requests
 
 from weaver.datatype import Job
-from weaver.store.job_query import BLOCK_SIZE, GROUP_BLOCKS, JobFilters
+from weaver.store.job_filters import JobFilters
+from weaver.store.job_spans import BLOCK_SIZE, GROUP_BLOCKS
 from weaver.store.jobs import MongodbJobStore
 
 T0 = datetime(2024, 5, 1, 0, 0, 0, tzinfo=timezone.utc)

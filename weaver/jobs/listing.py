@@ -14,7 +14,8 @@ from weaver.exceptions import AccessForbidden, JobInvalidParameter, Unprocessabl
 from weaver.jobs import urls
 from weaver.jobs.status_doc import job_status_document
 from weaver.status import JOB_STATUS_CATEGORIES, Status, StatusCategory, map_status
-from weaver.store.job_query import SORT_FIELDS, JobFilters
+from weaver.store.job_filters import JobFilters
+from weaver.store.job_query import SORT_FIELDS
 from weaver.visibility import Visibility
 
 MAX_LIMIT = 1000

@@ -27,7 +27,8 @@ from pymongo.database import Database
 
 from weaver.datatype.job import Job, now
 from weaver.exceptions import JobNotFound, JobRegistrationError
-from weaver.store.job_query import JobFilters, JobQueryMixin
+from weaver.store.job_filters import JobFilters
+from weaver.store.job_query import JobQueryMixin
 from weaver.store.job_tallies import KIND_FIELDS, JobTallies, kind_of
 
 # owned by the running task's heartbeat thread: whole-document writes of the task must never roll it back
