@@ -51,6 +51,10 @@ INDEXES_TTL = 60.0
 # sorts on a time that grows with ``seq`` (read from the values at or after a threshold, when an index leads with it)
 RECENT_SORTS = ("finished", "updated")
 LATEST = datetime(9999, 12, 31, tzinfo=timezone.utc)
+# newest matches sampled for the threshold of a page sorted by duration; pages deeper than a sample of this many
+# times their end are sorted by the store instead (the range above the threshold would hold too many jobs)
+DURATION_SAMPLE = 400
+DURATION_SAMPLE_RATIO = 8
 
 
 class JobQueryMixin:
@@ -86,6 +90,10 @@ class JobQueryMixin:
             return self._find_by_tallied_value(filters, by, projection, offset, limit)
         if not plain and by in RECENT_SORTS and not ascending and filters.countable and self._leads_index(by):
             found = self._find_by_recent_value(filters, by, projection, offset, limit)
+            if found is not None:
+                return found
+        if not plain and by == "duration" and not ascending and filters.countable and self._leads_index(by):
+            found = self._find_by_largest_duration(filters, projection, offset, limit)
             if found is not None:
                 return found
         total = self.count_jobs(filters)
@@ -136,6 +144,30 @@ class JobQueryMixin:
         docs = [doc for doc in self.collection.find({by: {"$gte": values[wanted - 1], "$lte": LATEST}},
                                                     listing.projection) if filters.matches(doc, listing.at)]
         docs.sort(key=lambda doc: (as_utc(doc[by]), doc.get("seq") or 0), reverse=True)
+        return [Job(listing.strip(doc)) for doc in docs[offset:wanted]], total
+
+    def _find_by_largest_duration(self, filters: JobFilters, projection: Dict[str, Any], offset: int,
+                                  limit: int) -> Optional[Tuple[List[Job], int]]:
+        """Longest first, through the index on ``duration``, for the first pages.
+
+        A sample of the newest matches gives a threshold that ``offset + limit`` matches reach, so the page is
+        among the jobs at or above it, read by a range of that index: a small part of the jobs, not every match.
+        None when the sample does not give one (deep pages, too few finished jobs in it).
+        """
+        total = self.count_jobs(filters)
+        if offset >= total:
+            return [], total
+        wanted = offset + min(limit, total - offset)
+        if wanted > DURATION_SAMPLE // DURATION_SAMPLE_RATIO:
+            return None
+        listing = _Listing(self, filters, projection, also=("duration",))
+        sample = listing.raw_page(total, 0, min(total, DURATION_SAMPLE), descending=True)
+        values = sorted((doc["duration"] for doc in sample if is_number(doc.get("duration"))), reverse=True)
+        if len(values) < wanted:
+            return None
+        docs = [doc for doc in self.collection.find({"duration": {"$gte": values[wanted - 1]}}, listing.projection)
+                if filters.matches(doc, listing.at)]
+        docs.sort(key=lambda doc: (doc["duration"], doc.get("seq") or 0), reverse=True)
         return [Job(listing.strip(doc)) for doc in docs[offset:wanted]], total
 
     def _plain_sorted(self, filters: JobFilters, by: str, projection: Dict[str, Any], offset: int, limit: int,
