@@ -202,36 +202,31 @@ def cwl_namespaces(package: JSON) -> Dict[str, str]:
     return dict(namespaces) if isinstance(namespaces, dict) else {}
 
 
+def _described(package: JSON, section: str) -> Dict[str, Tuple[JSON, CwlType]]:
+    """OGC description and parsed type of every input (``section="inputs"``) or output of a CWL package."""
+    namespaces = cwl_namespaces(package)
+    is_input = section == "inputs"
+    described: Dict[str, Tuple[JSON, CwlType]] = {}
+    for io_id, definition in cwl_io_items(package.get(section)):
+        if not is_input and "type" not in definition:
+            raise CwlTypeError(f"Output '{io_id}' has no type.")
+        described[io_id] = _describe(io_id, definition, namespaces, is_input)
+    return described
+
+
 def cwl2ogc_inputs(package: JSON) -> Dict[str, JSON]:
     """OGC ``inputs`` of a CWL package (raises :class:`CwlTypeError` on a type it cannot offer)."""
-    namespaces = cwl_namespaces(package)
-    return {io_id: _describe(io_id, definition, namespaces, True)[0]
-            for io_id, definition in cwl_io_items(package.get("inputs"))}
+    return {io_id: description for io_id, (description, _) in _described(package, "inputs").items()}
 
 
 def cwl2ogc_outputs(package: JSON) -> Dict[str, JSON]:
     """OGC ``outputs`` of a CWL package (raises :class:`CwlTypeError` on a type it cannot offer)."""
-    namespaces = cwl_namespaces(package)
-    outputs: Dict[str, JSON] = {}
-    for io_id, definition in cwl_io_items(package.get("outputs")):
-        if "type" not in definition:
-            raise CwlTypeError(f"Output '{io_id}' has no type.")
-        outputs[io_id] = _describe(io_id, definition, namespaces, False)[0]
-    return outputs
+    return {io_id: description for io_id, (description, _) in _described(package, "outputs").items()}
 
 
 def cwl_input_types(package: JSON) -> Dict[str, CwlType]:
     """The parsed type of every input of a CWL package, by input id."""
-    namespaces = cwl_namespaces(package)
-    return {io_id: _describe(io_id, definition, namespaces, True)[1]
-            for io_id, definition in cwl_io_items(package.get("inputs"))}
-
-
-def cwl_output_types(package: JSON) -> Dict[str, CwlType]:
-    """The parsed type of every output of a CWL package, by output id."""
-    namespaces = cwl_namespaces(package)
-    return {io_id: _describe(io_id, definition, namespaces, False)[1]
-            for io_id, definition in cwl_io_items(package.get("outputs"))}
+    return {io_id: parsed for io_id, (_, parsed) in _described(package, "inputs").items()}
 
 
 def merge_declared_io(derived: Dict[str, JSON], declared: Any, kind: str) -> Dict[str, JSON]:
