@@ -51,38 +51,34 @@ def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 
     raise TimeoutError(f"gave up after {timeout}s waiting for {what or predicate}")
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory in bytes of a process and all its descendants (a worker and its pool, a master and its
-    workers): what the machine pays for the server part."""
+def _tree_sum(pid: int, measure: Callable[[psutil.Process], float]) -> float:
+    """``measure`` summed over a process and its live descendants (0 once the process is gone)."""
     try:
         root = psutil.Process(pid)
         procs = [root] + root.children(recursive=True)
     except psutil.NoSuchProcess:
         return 0
-    total = 0
+    total = 0.0
     for proc in procs:
         try:
-            total += proc.memory_info().rss
+            total += measure(proc)
         except psutil.NoSuchProcess:
             pass
     return total
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory in bytes of a process and all its descendants (a worker and its pool, a master and its
+    workers): what the machine pays for the server part."""
+    return int(_tree_sum(pid, lambda proc: proc.memory_info().rss))
 
 
 def tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) used so far by a process and its live descendants."""
-    try:
-        root = psutil.Process(pid)
-        procs = [root] + root.children(recursive=True)
-    except psutil.NoSuchProcess:
-        return 0.0
-    total = 0.0
-    for proc in procs:
-        try:
-            times = proc.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
-        except psutil.NoSuchProcess:
-            pass
-    return total
+    def cpu(proc: psutil.Process) -> float:
+        times = proc.cpu_times()
+        return times.user + times.system + times.children_user + times.children_system
+    return _tree_sum(pid, cpu)
 
 
 def cpu_model() -> str:
