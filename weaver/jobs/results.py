@@ -100,9 +100,14 @@ def array_output_ids(job: Job, settings: Mapping[str, Any]) -> Set[str]:
             if isinstance(desc, dict) and ogc_io_is_array(desc)}
 
 
+def _array_text(value: Any) -> bool:
+    """Whether a literal output value may be a JSON array carried as text."""
+    return isinstance(value, str) and value.lstrip().startswith("[")
+
+
 def _as_array(value: Any) -> Any:
     """The JSON array carried as text by a literal output (unchanged when it is not one)."""
-    if isinstance(value, str) and value.strip().startswith("["):
+    if _array_text(value):
         try:
             decoded = json.loads(value)
         except ValueError:
@@ -169,7 +174,7 @@ def selected_results(job: Job, settings: Optional[Mapping[str, Any]] = None,
     results = [res for res in job.results if selection is None or res["id"] in selection]
     if settings is None:
         return results
-    if any(isinstance(res.get("value"), str) and res["value"].lstrip().startswith("[") for res in results):
+    if any(_array_text(res.get("value")) for res in results):
         results = _with_arrays(results, array_output_ids(job, settings))  # only then is the description needed
     if not literal_references:
         return results
