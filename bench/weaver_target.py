@@ -106,7 +106,7 @@ class WeaverTarget:
         """Store ``count`` finished echo jobs straight into the job store (not over HTTP), as if they had run.
 
         Documents go in by batches, with a block of insertion sequence numbers taken at once and the listing
-        counters recounted after, the bookkeeping :meth:`MongodbJobStore.insert_job` does one job at a time.
+        tallies recounted after, the bookkeeping :meth:`MongodbJobStore.insert_job` does one job at a time.
         """
         store = get_db(get_settings({"mongodb.url": self._mongodb_url(), "mongodb.db_name": DB_NAME})).jobs
         block = store.meta.find_one_and_update({"_id": "jobs"}, {"$inc": {"seq": count}}, upsert=True,
@@ -127,7 +127,7 @@ class WeaverTarget:
                 docs = []
         if docs:
             store.collection.insert_many(docs, ordered=False)
-        store.rebuild_counters()
+        store.rebuild_tallies()
 
     def _mongodb_url(self) -> str:
         with open(self.ini_path, encoding="utf-8") as file:

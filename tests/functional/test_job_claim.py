@@ -58,7 +58,7 @@ def test_a_running_job_is_retaken_only_once_its_heartbeat_expired(store):
     claimed = _claim(store, dead, "b")
     assert claimed is not None and claimed.status == "started"
     assert store.fetch_by_id(dead.id)["worker"] == "b"
-    assert store.counters_match()
+    assert store.tallies_match()
 
 
 def test_a_stale_writer_reads_the_job_again_and_moves_the_right_tally(store):
@@ -72,4 +72,4 @@ def test_a_stale_writer_reads_the_job_again_and_moves_the_right_tally(store):
     assert store.fetch_by_id(job.id).status == "dismissed"
     assert store.count_jobs(JobFilters(access="public", process="claimed", status=["running"])) == 0
     assert store.count_jobs(JobFilters(access="public", process="claimed", status=["dismissed"])) == 1
-    assert store.counters_match()
+    assert store.tallies_match()

@@ -240,7 +240,7 @@ def test_tallies_are_rebuilt_from_the_jobs_of_an_earlier_version(server):
         database["job_counts"].insert_one({"access": "public", "status": "accepted", "n": 99})  # earlier counters
         store = MongodbJobStore(database)
         store.create_indexes()
-        assert store.counters_match()
+        assert store.tallies_match()
         assert "job_counts" not in database.list_collection_names()
         assert store.count_jobs(JobFilters(access="public", process="old")) == 5
         assert store.count_jobs(JobFilters(access="public", status=["successful"])) == 2

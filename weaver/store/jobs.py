@@ -94,28 +94,28 @@ class MongodbJobStore(JobQueryMixin):
             self.collection.drop_index(name)
         self._legacy_counters.drop()  # per-counter documents of earlier versions, replaced by the tallies
         self._number_unsequenced()
-        if self.counters_drifted():
-            self.rebuild_counters()
+        if self.tallies_drifted():
+            self.rebuild_tallies()
 
-    def _counter_totals(self) -> tuple:
+    def _tally_totals(self) -> tuple:
         return self.tallies.grand_total(), self.collection.count_documents({})
 
-    def counters_match(self) -> bool:
+    def tallies_match(self) -> bool:
         """Whether the tallies add up to the number of jobs."""
-        counted, actual = self._counter_totals()
+        counted, actual = self._tally_totals()
         return counted == actual
 
-    def counters_drifted(self, settle_seconds: float = 0.5) -> bool:
+    def tallies_drifted(self, settle_seconds: float = 0.5) -> bool:
         """Whether the tallies disagree with the jobs and nothing moves (else a rebuild is due, e.g. after an upgrade).
 
         A process starting while others write may catch a job stored a moment before its tally moved: the
         difference must hold still over ``settle_seconds`` before a rebuild overwrites tallies others move.
         """
-        first = self._counter_totals()
+        first = self._tally_totals()
         if first[0] == first[1]:
             return False
         time.sleep(settle_seconds)
-        second = self._counter_totals()
+        second = self._tally_totals()
         return second == first
 
     def _number_unsequenced(self) -> None:
@@ -123,7 +123,7 @@ class MongodbJobStore(JobQueryMixin):
         for doc in sorted(docs, key=lambda item: item.get("created") or now()):
             self.collection.update_one({"id": doc["id"]}, {"$set": {"seq": self._next_seq()}})
 
-    def rebuild_counters(self) -> None:
+    def rebuild_tallies(self) -> None:
         """Recount every tally from the jobs (linear: at start only)."""
         projection = {"_id": False, "status": True, **{name: True for name in KIND_FIELDS}}
         self.tallies.rebuild(self.collection.find({}, projection))
