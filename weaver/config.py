@@ -209,9 +209,21 @@ def get_settings(raw: Optional[Mapping[str, Any]] = None) -> Settings:
 
 
 def _environment_overrides() -> Dict[str, str]:
-    """``WEAVER_SETTING_<KEY>`` variables, by setting key."""
-    return {_ENVIRONMENT_NAMES[name]: value for name, value in os.environ.items()
-            if name.startswith("WEAVER_SETTING_") and name in _ENVIRONMENT_NAMES}
+    """``WEAVER_SETTING_<KEY>`` variables, by setting key.
+
+    Checked on every ``get_settings`` call: the names are matched as bytes where the platform keeps them so
+    (``os.environ`` decodes every name and value it iterates, which cost more than the rest of the call).
+    """
+    if not os.supports_bytes_environ:
+        return {_ENVIRONMENT_NAMES[name]: value for name, value in os.environ.items()
+                if name.startswith("WEAVER_SETTING_") and name in _ENVIRONMENT_NAMES}
+    names = [name for name in os.environb if name.startswith(b"WEAVER_SETTING_")]
+    overrides = {}
+    for name in names:
+        key = _ENVIRONMENT_NAMES.get(os.fsdecode(name))
+        if key is not None:
+            overrides[key] = os.environ[os.fsdecode(name)]
+    return overrides
 
 
 def _parse_settings(raw: Optional[Mapping[str, Any]]) -> Settings:

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from pyramid.response import Response
 
+from weaver.config import get_settings
 from weaver.database import get_db
 from weaver.datatype import Job
 from weaver.exceptions import AccessForbidden, JobInvalidParameter, UnprocessableEntity
@@ -179,6 +180,7 @@ def list_jobs(settings: Mapping[str, Any], params: Mapping[str, str], process_id
     filters = parse_filters(params, process_id, provider_id)
     sort, ascending = _parse_sort(params)
     groups = _parse_groups(params)
+    settings = get_settings(settings)  # parsed once here, not once per link of every job rendered
     store = get_db(settings).jobs
     fields = DETAIL_FIELDS if detail else ID_FIELDS
     base = (urls.process_url(settings, process_id, provider_id) if process_id else urls.restapi_url(settings)) + "/jobs"
