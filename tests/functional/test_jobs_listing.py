@@ -237,6 +237,7 @@ def test_tallies_are_rebuilt_from_the_jobs_of_an_earlier_version(server):
             doc = Job(task_id="x", process="old", status=status, access="public", tags=["old", f"n{n % 2}"]).params()
             doc["seq"] = n + 1
             database["jobs"].insert_one(doc)
+        database["job_meta"].insert_one({"_id": "jobs", "seq": 5})
         database["job_counts"].insert_one({"access": "public", "status": "accepted", "n": 99})  # earlier counters
         store = MongodbJobStore(database)
         store.create_indexes()
@@ -245,6 +246,12 @@ def test_tallies_are_rebuilt_from_the_jobs_of_an_earlier_version(server):
         assert store.count_jobs(JobFilters(access="public", process="old")) == 5
         assert store.count_jobs(JobFilters(access="public", status=["successful"])) == 2
         assert store.count_jobs(JobFilters(access="public", tags=["old", "n0"], status=["successful", "accepted"])) == 2
+        newest, total = store.find_jobs(JobFilters(access="public", process="old"), limit=2)
+        older, _ = store.find_jobs(JobFilters(access="public", process="old"), page=1, limit=2)
+        assert total == 5 and [job["seq"] for job in newest + older] == [5, 4, 3, 2]
+        store.insert_job(Job(task_id="x", process="old", status="accepted", access="public", tags=["old", "n1"]))
+        newest, total = store.find_jobs(JobFilters(access="public", process="old", tags=["n1"]), limit=2)
+        assert total == 3 and [job["seq"] for job in newest] == [6, 4]
     finally:
         client.drop_database(database.name)
         client.close()

@@ -37,9 +37,10 @@ import pymongo
 from weaver.datatype.job import Job, now
 from weaver.store.job_filters import MATCH_FIELDS, JobFilters, as_utc, is_number, stored_instant
 from weaver.store.job_spans import BLOCK_SIZE, CreatedBlocks, SeqRange, ranges_size, seq_conditions, window_of
+from weaver.store.job_tallies import Tally
 
-# a window holding this many times the documents a page needs is wide enough for uneven arrival rates
-WINDOW_MARGIN = 1.5
+# standard deviations of the number of matches a window of sequence numbers spares (else it is widened)
+WINDOW_SPARE_DEVIATIONS = 2.0
 WINDOW_GROWTH = 4
 SORT_FIELDS = {"created": "seq", "finished": "finished", "updated": "updated", "status": "status",
                "process": "process", "service": "service", "provider": "service", "user": "user_id",
@@ -58,7 +59,7 @@ DURATION_SAMPLE_RATIO = 8
 
 
 class JobQueryMixin:
-    """Listing reads over ``self.collection`` (needs ``count_jobs`` and ``last_seq`` from the store)."""
+    """Listing reads over ``self.collection`` (needs ``count_jobs``, ``last_seq`` and ``kind_tally`` from the store)."""
 
     collection: pymongo.collection.Collection
 
@@ -66,6 +67,9 @@ class JobQueryMixin:
         raise NotImplementedError
 
     def last_seq(self) -> int:  # pragma: no cover - provided by the store
+        raise NotImplementedError
+
+    def kind_tally(self, filters: JobFilters) -> Optional[Tally]:  # pragma: no cover - provided by the store
         raise NotImplementedError
 
     def count_matches(self, filters: JobFilters) -> int:
@@ -251,7 +255,8 @@ class _Listing:
         self.store = store
         self.filters = filters
         self.at = now()
-        self.top = store.last_seq()
+        self.tally = store.kind_tally(filters)
+        self.top = self._top()
         self.projection = projection
         self.added: Set[str] = set()
         if any(value for name, value in projection.items() if name != "_id"):  # inclusion: add what matching
@@ -263,6 +268,17 @@ class _Listing:
         self.read_all: Optional[List[Dict[str, Any]]] = None
         if filters.dated:
             self.ranges = self._dated_ranges(inside=True)
+
+    def _top(self) -> int:
+        """The highest sequence number a match may have: the newest of the listing's kinds, else of every job.
+
+        Dated listings take every job's: the spans of creation times are kept up to it.
+        """
+        if self.tally is None or self.filters.dated:
+            return self.store.last_seq()
+        if self.tally.count == 0:
+            return 0
+        return self.tally.top if self.tally.top is not None else self.store.last_seq()
 
     # ----- window queries -----
     def _window_queries(self) -> List[Dict[str, Any]]:
@@ -282,6 +298,8 @@ class _Listing:
         for name in best:
             values = access_values if name == "access" else equalities[name]
             values = values if name in ("access", "status") else [values]
+            if name == "status" and self.tally is not None:  # a status no job of these kinds has: no query
+                values = [value for value in values if self.tally.by_status.get(value)]
             queries = [dict(query, **{name: value}) for query in queries for value in values]
         return queries
 
@@ -315,8 +333,8 @@ class _Listing:
 
     # ----- total -----
     def total(self) -> int:
-        if self.filters.countable:
-            return self.store.count_jobs(self.filters)
+        if self.filters.countable and self.tally is not None:
+            return self.tally.count
         if self.filters.dated and self.filters.undated().countable:
             outside = self._dated_ranges(inside=False)
             if ranges_size(outside) < ranges_size(self.ranges):
@@ -378,17 +396,16 @@ class _Listing:
         if self.read_all is not None:
             found = {_key(doc): doc for doc in self.read_all}
         else:
-            found = self._gather(total, wanted, limit, descending)
+            found = self._gather(total, wanted, descending)
         if len(found) < wanted:  # short of what the total promised: jobs without sequence number, read them all
             for doc in self.store.collection.find(self.filters.query(), self.projection):
                 found.setdefault(_key(doc), doc)
         docs = sorted(found.values(), key=lambda doc: doc.get("seq") or 0, reverse=descending)
         return docs[offset:offset + need]
 
-    def _gather(self, total: int, wanted: int, limit: int, from_top: bool) -> Dict[Any, Dict[str, Any]]:
+    def _gather(self, total: int, wanted: int, from_top: bool) -> Dict[Any, Dict[str, Any]]:
         size = ranges_size(self.ranges)
-        density = total / max(1, size)
-        width = int(math.ceil(wanted / max(density, 1e-9) * WINDOW_MARGIN)) + limit
+        width = window_width(wanted, total / max(1, size))
         found: Dict[Any, Dict[str, Any]] = {}
         done = 0
         while done < size:
@@ -399,6 +416,22 @@ class _Listing:
                 break
             width *= WINDOW_GROWTH
         return found
+
+
+def window_width(wanted: int, density: float) -> int:
+    """Sequence numbers a window needs to hold ``wanted`` matches where a share ``density`` of them match.
+
+    With matches spread at random, a window of ``w`` numbers holds ``w * p`` of them give or take
+    ``sqrt(w * p * (1 - p))``: the width leaves :data:`WINDOW_SPARE_DEVIATIONS` of those to spare, so a window
+    is rarely short (then it grows), and is exact where every number matches (the unfiltered newest page).
+    """
+    if density >= 1:
+        return wanted
+    density = max(density, 1e-9)
+    miss = 1 - density
+    spare = WINDOW_SPARE_DEVIATIONS / 2
+    expected = (spare * math.sqrt(miss) + math.sqrt(spare * spare * miss + wanted)) ** 2
+    return int(math.ceil(expected / density))
 
 
 def _key(doc: Mapping[str, Any]) -> Any:

@@ -8,6 +8,7 @@ of a count of every matching job, which costs time per match on the embedded sto
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from pymongo import UpdateOne
@@ -32,14 +33,28 @@ def _status_field(status: Any) -> str:
     return f"n.{status}"
 
 
+@dataclass
+class Tally:
+    """What the tallies of a listing's kinds of jobs say: its total, per status, and its newest sequence number."""
+
+    count: int = 0
+    by_status: Dict[str, int] = field(default_factory=dict)
+    # highest ``seq`` of a job of these kinds (None when a tally predates it): no match lies above it
+    top: Optional[int] = 0
+
+
 class JobTallies:
     """Counts of jobs per kind and status, moved by the job store on every insert, status change and delete."""
 
     def __init__(self, collection: Collection) -> None:
         self.collection = collection
 
-    def move(self, kind: Mapping[str, Any], old_status: Optional[str], new_status: Optional[str]) -> None:
-        """One job of ``kind`` went from ``old_status`` to ``new_status`` (None: it did not exist / no longer does)."""
+    def move(self, kind: Mapping[str, Any], old_status: Optional[str], new_status: Optional[str],
+             seq: Optional[int] = None) -> None:
+        """One job of ``kind`` went from ``old_status`` to ``new_status`` (None: it did not exist / no longer does).
+
+        ``seq``, given for a new job, raises the kind's ``top``: listings start their windows there.
+        """
         if old_status == new_status:
             return
         inc: Dict[str, int] = {}
@@ -47,15 +62,26 @@ class JobTallies:
             inc[_status_field(old_status)] = -1
         if new_status is not None:
             inc[_status_field(new_status)] = 1
-        self.collection.update_one({"_id": kind_key(kind)}, {"$inc": inc, "$setOnInsert": dict(kind)}, upsert=True)
+        update: Dict[str, Any] = {"$inc": inc, "$setOnInsert": dict(kind)}
+        if seq is not None:
+            update["$max"] = {"top": seq}
+        self.collection.update_one({"_id": kind_key(kind)}, update, upsert=True)
+
+    def read(self, selection: Mapping[str, Any], statuses: Optional[Sequence[str]]) -> Tally:
+        """The tally of the kinds ``selection`` matches, for ``statuses`` (every status when None)."""
+        tally = Tally()
+        for doc in self.collection.find(dict(selection), {"_id": False, "n": True, "top": True}):
+            for status, count in (doc.get("n") or {}).items():
+                if count and (not statuses or status in statuses):
+                    tally.by_status[status] = tally.by_status.get(status, 0) + int(count)
+            top = doc.get("top")
+            tally.top = None if top is None or tally.top is None else max(tally.top, int(top))
+        tally.count = sum(tally.by_status.values())
+        return tally
 
     def total(self, selection: Mapping[str, Any], statuses: Optional[Sequence[str]]) -> int:
         """Jobs of the kinds ``selection`` matches, in one of ``statuses`` (every status when None)."""
-        count = 0
-        for doc in self.collection.find(dict(selection), {"_id": False, "n": True}):
-            counts = doc.get("n") or {}
-            count += sum(counts.get(status, 0) for status in statuses) if statuses else sum(counts.values())
-        return int(count)
+        return self.read(selection, statuses).count
 
     def grand_total(self) -> int:
         return self.total({}, None)
@@ -63,13 +89,16 @@ class JobTallies:
     def rebuild(self, jobs: Iterable[Mapping[str, Any]]) -> None:
         """Recount every tally from the jobs (linear: at start only, when the tallies disagree with the jobs)."""
         tallies: Dict[str, Tuple[Dict[str, Any], Dict[str, int]]] = {}
+        tops: Dict[str, int] = {}
         for doc in jobs:
             kind = kind_of(doc)
-            _, counts = tallies.setdefault(kind_key(kind), (kind, {}))
+            key = kind_key(kind)
+            _, counts = tallies.setdefault(key, (kind, {}))
             counts[str(doc.get("status"))] = counts.get(str(doc.get("status")), 0) + 1
+            tops[key] = max(tops.get(key, 0), int(doc.get("seq") or 0))
         # set, never increment: several processes starting together rebuild to the same values
-        writes: List[UpdateOne] = [UpdateOne({"_id": key}, {"$set": dict(kind, n=counts)}, upsert=True)
-                                   for key, (kind, counts) in tallies.items()]
+        writes: List[UpdateOne] = [UpdateOne({"_id": key}, {"$set": dict(kind, n=counts), "$max": {"top": tops[key]}},
+                                             upsert=True) for key, (kind, counts) in tallies.items()]
         if writes:
             self.collection.bulk_write(writes, ordered=False)
         for doc in self.collection.find({}, {"_id": True}):

@@ -6,7 +6,8 @@ Two pieces of bookkeeping keep listings fast on stores whose queries cost time p
   is read from a narrow ``seq`` window instead of sorting every match (see :mod:`weaver.store.job_query`);
 - ``job_tallies`` counts jobs per kind (access, process, provider, tags) and status, moved by one ``$inc`` on
   every status change, so that the ``total`` of a listing is a sum over a few tallies instead of a count of
-  every match (see :mod:`weaver.store.job_tallies`).
+  every match (see :mod:`weaver.store.job_tallies`); each tally also keeps the highest ``seq`` of its kind,
+  where the windows of a listing start.
 
 Both are rebuilt from the jobs themselves at start (:meth:`MongodbJobStore.create_indexes`).
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
@@ -29,7 +31,7 @@ from weaver.datatype.job import Job, now
 from weaver.exceptions import JobNotFound, JobRegistrationError
 from weaver.store.job_filters import JobFilters
 from weaver.store.job_query import JobQueryMixin
-from weaver.store.job_tallies import KIND_FIELDS, JobTallies, kind_of
+from weaver.store.job_tallies import KIND_FIELDS, JobTallies, Tally, kind_of
 
 # owned by the running task's heartbeat thread: whole-document writes of the task must never roll it back
 HEARTBEAT_FIELD = "heartbeat_expires"
@@ -94,8 +96,8 @@ class MongodbJobStore(JobQueryMixin):
             self.collection.drop_index(name)
         self._legacy_counters.drop()  # per-counter documents of earlier versions, replaced by the tallies
         self._number_unsequenced()
-        if self.tallies_drifted():
-            self.rebuild_tallies()
+        if self.tallies_drifted() or self.tallies.collection.find_one({"top": {"$exists": False}}, {"_id": True}):
+            self.rebuild_tallies()  # after an upgrade too: tallies of earlier versions have no ``top``
 
     def _tally_totals(self) -> tuple:
         return self.tallies.grand_total(), self.collection.count_documents({})
@@ -125,7 +127,7 @@ class MongodbJobStore(JobQueryMixin):
 
     def rebuild_tallies(self) -> None:
         """Recount every tally from the jobs (linear: at start only)."""
-        projection = {"_id": False, "status": True, **{name: True for name in KIND_FIELDS}}
+        projection = {"_id": False, "status": True, "seq": True, **{name: True for name in KIND_FIELDS}}
         self.tallies.rebuild(self.collection.find({}, projection))
 
     def _next_seq(self) -> int:
@@ -142,9 +144,9 @@ class MongodbJobStore(JobQueryMixin):
         """Store a new job; it is readable by anyone as soon as this returns."""
         job["updated"] = now()
         kind = kind_of(job)
-        self.tallies.move(kind, None, job.status)  # before the insert: a worker may move the job right after it
+        job["seq"] = self._next_seq()
+        self.tallies.move(kind, None, job.status, job["seq"])  # before the insert: a worker may move the job then
         try:
-            job["seq"] = self._next_seq()
             self.collection.insert_one(job.params())
         except pymongo.errors.PyMongoError as exc:
             self.tallies.move(kind, job.status, None)
@@ -293,6 +295,16 @@ class MongodbJobStore(JobQueryMixin):
         self.tallies.clear()
 
     # ----- listings -----
+    def kind_tally(self, filters: JobFilters) -> Optional[Tally]:
+        """The tally of the kinds of jobs ``filters`` select, time and duration aside (None: no tally selects them).
+
+        Exact for countable filters; else an upper bound per status, and the highest ``seq`` a match may have.
+        """
+        kinds = replace(filters, created_min=None, created_max=None, min_duration=None, max_duration=None)
+        if not kinds.countable:
+            return None
+        return self.tallies.read(kinds.tally_selection(), kinds.status)
+
     def count_jobs(self, filters: JobFilters) -> int:
         """Total of a listing: from the tallies when the filters allow it, else a count of the matches."""
         if filters.countable:
