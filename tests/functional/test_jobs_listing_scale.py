@@ -170,9 +170,15 @@ def test_listings_stay_exact_as_jobs_come_and_go(stored):
     assert after == before + sum(1 for job in added if filters.matches(job, job.created)) - \
         sum(1 for job in removed if filters.matches(job, job.created))
     assert after != before
+    dismissed = JobFilters(**{**filters.__dict__, "status": ["dismissed"]})
+    before = _check(store, dismissed)
+    moved = [job for job in jobs[150:170] if job.status != "dismissed" and filters.matches(job, job.created)
+             and store.update_fields(job.id, {"status": "dismissed"})]
+    assert moved and _check(store, dismissed) == before + len(moved)  # status changes in summarized blocks
     other = MongodbJobStore(store.collection.database)  # reads the spans the first one kept
     _check(other, filters)
     _check(other, JobFilters(access="public", created_max=T0))
+    assert store.tallies_match()
 
 
 def test_http_listing_with_datetime_is_exact(server):

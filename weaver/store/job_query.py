@@ -10,8 +10,7 @@ than they need:
   duration, further tags, ...) is checked here on the documents read (:meth:`JobFilters.matches`);
 - a ``created`` interval becomes ranges of ``seq`` through :class:`CreatedBlocks` (the span of creation times of
   each block of sequence numbers, exact even when jobs were stored out of creation order), and its total is
-  the tallies' total less the jobs of the blocks that straddle or miss the interval, or the jobs of the blocks
-  that overlap it, whichever reads fewer;
+  the block tallies of the blocks wholly inside it plus the matches read in the blocks that straddle its ends;
 - a page sorted by status, process or provider walks the values in order with their counts from the tallies,
   and reads each value's part of the page from sequence windows;
 - where an index leads with ``finished`` (or ``updated``), a page sorted by it newest first reads the range of
@@ -19,8 +18,8 @@ than they need:
   duration filter reads the jobs inside the bounds (or those outside, less from the tallies) and the
   unfinished ones, instead of every match.
 
-What remains linear: totals of a ``created`` interval when both the jobs inside and outside it are many, totals
-of duration filters (every match without an index on ``duration``, else the fewer side), sorts on duration,
+What remains linear: totals of a ``created`` interval joined with duration or user filters (the jobs inside or
+outside it, whichever are fewer), totals of duration filters (every match without an index on ``duration``, else the fewer side), sorts on duration,
 user and id (and on finished or updated without an index), and groups (they return every match).
 """
 from __future__ import annotations
@@ -36,7 +35,8 @@ import pymongo
 
 from weaver.datatype.job import Job, now
 from weaver.store.job_filters import MATCH_FIELDS, JobFilters, as_utc, is_number, stored_instant
-from weaver.store.job_spans import BLOCK_SIZE, CreatedBlocks, SeqRange, ranges_size, seq_conditions, window_of
+from weaver.store.job_spans import (BLOCK_SIZE, CreatedBlocks, SeqRange, SplitBlocks, merge_ranges, ranges_size,
+                                    seq_conditions, window_of)
 from weaver.store.job_tallies import Tally
 
 # standard deviations of the number of matches a window of sequence numbers spares (else it is widened)
@@ -266,6 +266,7 @@ class _Listing:
         self.queries = self._window_queries()
         self.ranges: List[SeqRange] = [(1, self.top)] if self.top else []
         self.read_all: Optional[List[Dict[str, Any]]] = None
+        self.split: Optional[SplitBlocks] = None
         if filters.dated:
             self.ranges = self._dated_ranges(inside=True)
 
@@ -319,12 +320,17 @@ class _Listing:
                                                    {"_id": False, "seq": True, "created": True}))
         return docs
 
+    def _split(self) -> SplitBlocks:
+        """The blocks of sequence numbers inside, outside and straddling the ``created`` interval (read once)."""
+        if self.split is None:
+            self.split = self.store._created_blocks().split(
+                self.top, stored_instant(self.filters.created_min), stored_instant(self.filters.created_max),
+                self._read_range) if self.top else SplitBlocks()
+        return self.split
+
     def _dated_ranges(self, inside: bool) -> List[SeqRange]:
-        if not self.top:
-            return []
-        return self.store._created_blocks().ranges(
-            self.top, stored_instant(self.filters.created_min), stored_instant(self.filters.created_max),
-            inside, self._read_range)
+        split = self._split()
+        return merge_ranges((split.inside_ranges(self.top) if inside else split.outside) + split.straddling)
 
     def strip(self, doc: Dict[str, Any]) -> Dict[str, Any]:
         for name in self.added:
@@ -335,6 +341,8 @@ class _Listing:
     def total(self) -> int:
         if self.filters.countable and self.tally is not None:
             return self.tally.count
+        if self.filters.dated and self.tally is not None and self.filters.undated().countable:
+            return self._dated_total()
         if self.filters.dated and self.filters.undated().countable:
             outside = self._dated_ranges(inside=False)
             if ranges_size(outside) < ranges_size(self.ranges):
@@ -346,6 +354,17 @@ class _Listing:
             return self._duration_total()
         self.read_all = list(self._read(self.ranges))
         return len(self.read_all)
+
+    def _dated_total(self) -> int:
+        """A ``created`` interval: the tallies of the blocks wholly inside it, and the jobs of those straddling it.
+
+        Only the blocks at the ends of the interval (and the newest, not summarized yet) are read: the cost
+        follows the jobs created around its ends, not the jobs inside it.
+        """
+        split = self._split()
+        tallies = getattr(self.store, "tallies").blocks
+        counted = tallies.count(self.tally.kinds, self.filters.status, split)
+        return counted + sum(1 for _ in self._read(split.straddling))
 
     def _durations_by_index(self) -> bool:
         undurated = replace(self.filters, min_duration=None, max_duration=None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -20,6 +20,8 @@ from weaver.store.job_filters import as_utc
 # sequence numbers per block of creation times, and blocks per group (skipped at once when wholly in or out)
 BLOCK_SIZE = 16
 GROUP_BLOCKS = 64
+# blocks per middle-sized run of a group, whose jobs are counted together when all its blocks are inside
+MID_BLOCKS = 8
 # a block missing sequence numbers (deleted jobs, or a write between taking its number and storing the job)
 # is summarized once its gaps are this old: no write takes that long between the two
 SETTLE_SECONDS = 60.0
@@ -28,7 +30,7 @@ JOIN_GAP = 16
 SeqRange = Tuple[int, int]  # inclusive bounds
 
 
-def _merge(ranges: Iterable[SeqRange]) -> List[SeqRange]:
+def merge_ranges(ranges: Iterable[SeqRange]) -> List[SeqRange]:
     merged: List[SeqRange] = []
     for low, high in sorted(ranges):
         if merged and low <= merged[-1][1] + 1:
@@ -96,6 +98,36 @@ class _Block:
         return (low is None or self.earliest >= low) and (high is None or self.latest <= high)
 
 
+@dataclass
+class SplitBlocks:
+    """Where an interval of creation times falls: groups and blocks wholly inside, ranges outside, and the ranges
+    of the blocks that straddle it or are not summarized yet (only their jobs tell)."""
+
+    groups: List[int] = field(default_factory=list)
+    mids: List[int] = field(default_factory=list)  # runs of MID_BLOCKS blocks, numbered as block // MID_BLOCKS
+    blocks: List[int] = field(default_factory=list)
+    outside: List[SeqRange] = field(default_factory=list)
+    straddling: List[SeqRange] = field(default_factory=list)
+
+    def inside_ranges(self, top: int) -> List[SeqRange]:
+        span = GROUP_BLOCKS * BLOCK_SIZE
+        mid = MID_BLOCKS * BLOCK_SIZE
+        ranges = [(max(1, group * span), min(top, group * span + span - 1)) for group in self.groups]
+        ranges += [(max(1, number * mid), min(top, number * mid + mid - 1)) for number in self.mids]
+        ranges += [(max(1, number * BLOCK_SIZE), min(top, number * BLOCK_SIZE + BLOCK_SIZE - 1))
+                   for number in self.blocks]
+        return ranges
+
+    def gather_mids(self) -> None:
+        """Count the blocks inside by runs of :data:`MID_BLOCKS` where a whole run is inside."""
+        inside = set(self.blocks)
+        runs = {number // MID_BLOCKS for number in inside}
+        self.mids = sorted(run for run in runs
+                           if all(run * MID_BLOCKS + offset in inside for offset in range(MID_BLOCKS)))
+        whole = set(self.mids)
+        self.blocks = [number for number in self.blocks if number // MID_BLOCKS not in whole]
+
+
 class CreatedBlocks:
     """The span of creation times of each block of :data:`BLOCK_SIZE` sequence numbers.
 
@@ -115,22 +147,32 @@ class CreatedBlocks:
         self.lock = threading.Lock()
         self.settle_seconds = SETTLE_SECONDS
 
-    def ranges(self, top: int, low: Optional[datetime], high: Optional[datetime], inside: bool,
-               read_range) -> List[SeqRange]:
-        """Sequence ranges that may hold jobs created in [low, high] (``inside``), or jobs outside it."""
+    def split(self, top: int, low: Optional[datetime], high: Optional[datetime], read_range) -> "SplitBlocks":
+        """The groups and blocks up to ``top`` whose jobs were all created in [low, high], none, or some."""
         with self.lock:
             self._catch_up(top, read_range)
-            out: List[SeqRange] = []
+            split = SplitBlocks()
             last_block = top // BLOCK_SIZE
             for group in range(last_block // GROUP_BLOCKS + 1):
                 span = self._group_span(group, last_block)
-                if span is not None and (not span.overlaps(low, high) if inside else span.inside(low, high)):
+                first_seq = max(1, group * GROUP_BLOCKS * BLOCK_SIZE)
+                if span is not None and not span.overlaps(low, high):
+                    split.outside.append((first_seq, (group + 1) * GROUP_BLOCKS * BLOCK_SIZE - 1))
+                    continue
+                if span is not None and span.inside(low, high):
+                    split.groups.append(group)
                     continue
                 for number in range(group * GROUP_BLOCKS, min(group * GROUP_BLOCKS + GROUP_BLOCKS, last_block + 1)):
                     block = self.blocks.get(number)
-                    if block is None or (block.overlaps(low, high) if inside else not block.inside(low, high)):
-                        out.append((max(1, number * BLOCK_SIZE), min(top, number * BLOCK_SIZE + BLOCK_SIZE - 1)))
-            return _merge(out)
+                    seqs = (max(1, number * BLOCK_SIZE), min(top, number * BLOCK_SIZE + BLOCK_SIZE - 1))
+                    if block is not None and block.inside(low, high):
+                        split.blocks.append(number)
+                    elif block is not None and not block.overlaps(low, high):
+                        split.outside.append(seqs)
+                    else:
+                        split.straddling.append(seqs)
+            split.gather_mids()
+            return split
 
     def _group_span(self, group: int, last_block: int) -> Optional[_Block]:
         """The span of a group whose blocks are all summarized (None while one is not)."""

@@ -14,6 +14,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from pymongo import UpdateOne
 from pymongo.collection import Collection
 
+from weaver.store.job_block_tallies import BlockTallies
+
 # the fields of a job that make its kind (never written again once the job is stored)
 KIND_FIELDS = ("access", "process", "service", "tags")
 
@@ -39,21 +41,27 @@ class Tally:
 
     count: int = 0
     by_status: Dict[str, int] = field(default_factory=dict)
+    kinds: List[str] = field(default_factory=list)  # keys of the kinds counted
     # highest ``seq`` of a job of these kinds (None when a tally predates it): no match lies above it
     top: Optional[int] = 0
 
 
 class JobTallies:
-    """Counts of jobs per kind and status, moved by the job store on every insert, status change and delete."""
+    """Counts of jobs per kind and status, moved by the job store on every insert, status change and delete.
 
-    def __init__(self, collection: Collection) -> None:
+    The same counts are kept per block of sequence numbers (:class:`BlockTallies`) for totals of ``created``
+    intervals.
+    """
+
+    def __init__(self, collection: Collection, blocks: BlockTallies) -> None:
         self.collection = collection
+        self.blocks = blocks
 
     def move(self, kind: Mapping[str, Any], old_status: Optional[str], new_status: Optional[str],
-             seq: Optional[int] = None) -> None:
-        """One job of ``kind`` went from ``old_status`` to ``new_status`` (None: it did not exist / no longer does).
-
-        ``seq``, given for a new job, raises the kind's ``top``: listings start their windows there.
+             seq: Optional[int]) -> None:
+        """The job ``seq`` of ``kind`` went from ``old_status`` to ``new_status`` (None: it did not exist / no
+        longer does). ``seq`` also raises the kind's ``top``, where listings start their windows; a job without
+        one (never stored so by this version) moves only the kind's counts.
         """
         if old_status == new_status:
             return
@@ -65,12 +73,16 @@ class JobTallies:
         update: Dict[str, Any] = {"$inc": inc, "$setOnInsert": dict(kind)}
         if seq is not None:
             update["$max"] = {"top": seq}
-        self.collection.update_one({"_id": kind_key(kind)}, update, upsert=True)
+        key = kind_key(kind)
+        self.collection.update_one({"_id": key}, update, upsert=True)
+        if seq is not None:
+            self.blocks.move(key, seq, old_status, new_status)
 
     def read(self, selection: Mapping[str, Any], statuses: Optional[Sequence[str]]) -> Tally:
         """The tally of the kinds ``selection`` matches, for ``statuses`` (every status when None)."""
         tally = Tally()
-        for doc in self.collection.find(dict(selection), {"_id": False, "n": True, "top": True}):
+        for doc in self.collection.find(dict(selection), {"_id": True, "n": True, "top": True}):
+            tally.kinds.append(doc["_id"])
             for status, count in (doc.get("n") or {}).items():
                 if count and (not statuses or status in statuses):
                     tally.by_status[status] = tally.by_status.get(status, 0) + int(count)
@@ -90,12 +102,15 @@ class JobTallies:
         """Recount every tally from the jobs (linear: at start only, when the tallies disagree with the jobs)."""
         tallies: Dict[str, Tuple[Dict[str, Any], Dict[str, int]]] = {}
         tops: Dict[str, int] = {}
+        placed: List[Tuple[str, Optional[int], str]] = []  # (kind, seq, status) of every job, for the blocks
         for doc in jobs:
             kind = kind_of(doc)
             key = kind_key(kind)
             _, counts = tallies.setdefault(key, (kind, {}))
             counts[str(doc.get("status"))] = counts.get(str(doc.get("status")), 0) + 1
             tops[key] = max(tops.get(key, 0), int(doc.get("seq") or 0))
+            placed.append((key, doc.get("seq"), str(doc.get("status"))))
+        self.blocks.rebuild(placed)
         # set, never increment: several processes starting together rebuild to the same values
         writes: List[UpdateOne] = [UpdateOne({"_id": key}, {"$set": dict(kind, n=counts), "$max": {"top": tops[key]}},
                                              upsert=True) for key, (kind, counts) in tallies.items()]
@@ -107,3 +122,4 @@ class JobTallies:
 
     def clear(self) -> None:
         self.collection.delete_many({})
+        self.blocks.clear()

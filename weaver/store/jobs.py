@@ -29,6 +29,7 @@ from pymongo.database import Database
 
 from weaver.datatype.job import Job, now
 from weaver.exceptions import JobNotFound, JobRegistrationError
+from weaver.store.job_block_tallies import BlockTallies
 from weaver.store.job_filters import JobFilters
 from weaver.store.job_query import JobQueryMixin
 from weaver.store.job_tallies import KIND_FIELDS, JobTallies, Tally, kind_of
@@ -51,6 +52,8 @@ REAPER_INDEX = (("status", pymongo.ASCENDING), ("updated", pymongo.ASCENDING))
 OBSOLETE_INDEXES = ("user_id_1_seq_-1", f"status_1_{HEARTBEAT_FIELD}_1")
 # never written by an update: set once when the job is stored (its kind) or owned by a single writer
 NOT_UPDATED = ("id", "seq", HEARTBEAT_FIELD) + KIND_FIELDS
+# what a tally move needs of a job
+TALLIED_PROJECTION = {"_id": False, "status": True, "seq": True, **{name: True for name in KIND_FIELDS}}
 
 
 def _stored(doc: Mapping[str, Any]) -> Job:
@@ -80,7 +83,7 @@ class MongodbJobStore(JobQueryMixin):
 
     def __init__(self, database: Database) -> None:
         self.collection = database["jobs"]
-        self.tallies = JobTallies(database["job_tallies"])
+        self.tallies = JobTallies(database["job_tallies"], BlockTallies(database["job_block_tallies"]))
         self.meta = database["job_meta"]
         self._legacy_counters = database["job_counts"]
 
@@ -100,12 +103,12 @@ class MongodbJobStore(JobQueryMixin):
             self.rebuild_tallies()  # after an upgrade too: tallies of earlier versions have no ``top``
 
     def _tally_totals(self) -> tuple:
-        return self.tallies.grand_total(), self.collection.count_documents({})
+        return self.tallies.grand_total(), self.tallies.blocks.grand_total(), self.collection.count_documents({})
 
     def tallies_match(self) -> bool:
-        """Whether the tallies add up to the number of jobs."""
-        counted, actual = self._tally_totals()
-        return counted == actual
+        """Whether the tallies, of the kinds and of the blocks, add up to the number of jobs."""
+        by_kind, by_block, actual = self._tally_totals()
+        return by_kind == by_block == actual
 
     def tallies_drifted(self, settle_seconds: float = 0.5) -> bool:
         """Whether the tallies disagree with the jobs and nothing moves (else a rebuild is due, e.g. after an upgrade).
@@ -114,7 +117,7 @@ class MongodbJobStore(JobQueryMixin):
         difference must hold still over ``settle_seconds`` before a rebuild overwrites tallies others move.
         """
         first = self._tally_totals()
-        if first[0] == first[1]:
+        if len(set(first)) == 1:
             return False
         time.sleep(settle_seconds)
         second = self._tally_totals()
@@ -127,8 +130,7 @@ class MongodbJobStore(JobQueryMixin):
 
     def rebuild_tallies(self) -> None:
         """Recount every tally from the jobs (linear: at start only)."""
-        projection = {"_id": False, "status": True, "seq": True, **{name: True for name in KIND_FIELDS}}
-        self.tallies.rebuild(self.collection.find({}, projection))
+        self.tallies.rebuild(self.collection.find({}, TALLIED_PROJECTION))
 
     def _next_seq(self) -> int:
         doc = self.meta.find_one_and_update({"_id": "jobs"}, {"$inc": {"seq": 1}}, upsert=True,
@@ -149,7 +151,7 @@ class MongodbJobStore(JobQueryMixin):
         try:
             self.collection.insert_one(job.params())
         except pymongo.errors.PyMongoError as exc:
-            self.tallies.move(kind, job.status, None)
+            self.tallies.move(kind, job.status, None, job["seq"])
             raise JobRegistrationError(f"Failed to store {job}: {exc}") from exc
         job.stored_status = job.status
         return job
@@ -177,16 +179,16 @@ class MongodbJobStore(JobQueryMixin):
             return bool(self.collection.update_one(query, update).matched_count)
         expected = getattr(known, "stored_status", None) if known is not None else None
         kind = kind_of(known) if known is not None else None
+        seq = known.get("seq") if known is not None else None
         for _ in range(CAS_ATTEMPTS + 1):
-            if expected is None or not _status_allows(query.get("status", expected), expected):
-                before = self.collection.find_one(query, {"_id": False, "status": True,
-                                                          **{name: True for name in KIND_FIELDS}})
+            if expected is None or seq is None or not _status_allows(query.get("status", expected), expected):
+                before = self.collection.find_one(query, TALLIED_PROJECTION)
                 if before is None:
                     return False
-                expected, kind = before["status"], kind_of(before)
+                expected, kind, seq = before["status"], kind_of(before), before.get("seq")
             if self.collection.update_one(dict(query, status=expected), update).matched_count:
                 if kind is not None:
-                    self.tallies.move(kind, expected, new_status)
+                    self.tallies.move(kind, expected, new_status, seq)
                 if isinstance(known, Job):
                     known.stored_status = new_status
                 return True
@@ -240,7 +242,7 @@ class MongodbJobStore(JobQueryMixin):
         if not self.collection.update_one(query, update).matched_count:
             return None
         if "status" in fields:
-            self.tallies.move(kind_of(job), status, fields["status"])
+            self.tallies.move(kind_of(job), status, fields["status"], job.get("seq"))
         claimed = Job(dict(job, **fields))
         claimed.stored_status = fields.get("status", status)
         return claimed
@@ -284,10 +286,9 @@ class MongodbJobStore(JobQueryMixin):
 
     # ----- removal -----
     def delete_job(self, job_id: str) -> bool:
-        projection = {"_id": False, "status": True, **{name: True for name in KIND_FIELDS}}
-        before = self.collection.find_one_and_delete({"id": str(job_id)}, projection=projection)
+        before = self.collection.find_one_and_delete({"id": str(job_id)}, projection=TALLIED_PROJECTION)
         if before is not None:
-            self.tallies.move(kind_of(before), before.get("status"), None)
+            self.tallies.move(kind_of(before), before.get("status"), None, before.get("seq"))
         return before is not None
 
     def clear_jobs(self) -> None:
