@@ -67,6 +67,8 @@ JOB_STATUS_CATEGORIES = {
     StatusCategory.FAILED: frozenset(["failed", "error", "exception"]),
     StatusCategory.SUCCESS: frozenset(["successful", "succeeded", "finished"]),
 }
+# stored statuses a job never leaves but to be dismissed (or deleted)
+FINISHED_STATUSES = JOB_STATUS_CATEGORIES[StatusCategory.FINISHED]
 
 
 def map_status(status: AnyStatusType) -> Status:

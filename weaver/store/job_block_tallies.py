@@ -1,9 +1,11 @@
 """Tallies per block of sequence numbers: the total of a ``created`` interval without reading its jobs.
 
 A job's sequence number (``seq``) and kind never change, so counts per kind and status can be kept per block of
-sequence numbers, moved with the kind's tally at every status change. The spans of creation times of the same
-blocks (:class:`weaver.store.job_spans.CreatedBlocks`) tell which blocks lie wholly inside an interval: their
-counts give that part of the total, and only the jobs of the blocks straddling its ends are read.
+sequence numbers. Only finished jobs are counted there, so that a job moves them once in its life, when it
+finishes (and again if a finished job is dismissed or deleted): the few unfinished jobs of an interval are read
+through the status indexes instead. The spans of creation times of the same blocks
+(:class:`weaver.store.job_spans.CreatedBlocks`) tell which blocks lie wholly inside an interval: their counts
+give that part of the total, and only the jobs of the blocks straddling its ends are read.
 
 Counts are kept at three sizes, the blocks of :data:`BLOCK_SIZE` numbers, runs of :data:`MID_BLOCKS` blocks and
 groups of :data:`GROUP_BLOCKS` blocks, so that a long interval sums a few group documents and, in the groups at
@@ -17,6 +19,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from pymongo import UpdateOne
 from pymongo.collection import Collection
 
+from weaver.status import FINISHED_STATUSES
 from weaver.store.job_spans import BLOCK_SIZE, GROUP_BLOCKS, MID_BLOCKS, SplitBlocks
 
 
@@ -35,14 +38,15 @@ class BlockTallies:
     def __init__(self, collection: Collection) -> None:
         self.collection = collection
 
-    def move(self, kind_key: str, seq: int, old_status: Optional[str], new_status: Optional[str]) -> None:
-        """The job ``seq`` of the kind ``kind_key`` went from ``old_status`` to ``new_status``."""
+    def move(self, kind_keys: Sequence[str], seq: int, old_status: Optional[str], new_status: Optional[str]) -> None:
+        """The job ``seq``, counted under ``kind_keys`` (its kind, its rollups), went from ``old_status`` to
+        ``new_status``: a request only when one of them is a finished status."""
         inc: Dict[str, int] = {}
-        field = kind_field(kind_key)
-        if old_status is not None:
-            inc[f"n.{field}.{old_status}"] = -1
-        if new_status is not None:
-            inc[f"n.{field}.{new_status}"] = 1
+        for field in map(kind_field, kind_keys):
+            if old_status in FINISHED_STATUSES:
+                inc[f"n.{field}.{old_status}"] = -1
+            if new_status in FINISHED_STATUSES:
+                inc[f"n.{field}.{new_status}"] = 1
         if inc:
             self.collection.bulk_write([UpdateOne({"_id": _id}, {"$inc": inc}, upsert=True) for _id in _ids(seq)],
                                        ordered=False)
@@ -63,24 +67,21 @@ class BlockTallies:
                 total += sum(counts.get(status, 0) for status in statuses) if statuses else sum(counts.values())
         return int(total)
 
-    def grand_total(self) -> int:
-        """Jobs counted by the groups (each job once)."""
-        total = 0
-        for doc in self.collection.find({"_id": {"$regex": "^g"}}, {"_id": False, "n": True}):
-            for counts in (doc.get("n") or {}).values():
-                total += sum(counts.values())
-        return int(total)
+    def grand_total(self, kind_keys: Iterable[str]) -> int:
+        """Finished jobs counted by the groups under ``kind_keys`` (the rollups per access count each job once)."""
+        return self.count(kind_keys, None, SplitBlocks(groups=[int(doc["_id"][1:]) for doc in self.collection.find(
+            {"_id": {"$regex": "^g"}}, {"_id": True})]))
 
-    def rebuild(self, jobs: Iterable[Tuple[str, Optional[int], str]]) -> None:
-        """Recount every block and group from the ``(kind key, seq, status)`` of every job (at start only)."""
+    def rebuild(self, jobs: Iterable[Tuple[Sequence[str], Optional[int], str]]) -> None:
+        """Recount every block and group from the ``(keys, seq, status)`` of every job (at start only)."""
         counts: Dict[str, Dict[str, Dict[str, int]]] = {}
-        for kind_key, seq, status in jobs:
-            if seq is None:
+        for kind_keys, seq, status in jobs:
+            if seq is None or status not in FINISHED_STATUSES:
                 continue
-            field = kind_field(kind_key)
-            for _id in _ids(int(seq)):
-                per_status = counts.setdefault(_id, {}).setdefault(field, {})
-                per_status[status] = per_status.get(status, 0) + 1
+            for field in map(kind_field, kind_keys):
+                for _id in _ids(int(seq)):
+                    per_status = counts.setdefault(_id, {}).setdefault(field, {})
+                    per_status[status] = per_status.get(status, 0) + 1
         writes = [UpdateOne({"_id": _id}, {"$set": {"n": kinds}}, upsert=True) for _id, kinds in counts.items()]
         if writes:
             self.collection.bulk_write(writes, ordered=False)

@@ -34,6 +34,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set, 
 import pymongo
 
 from weaver.datatype.job import Job, now
+from weaver.status import FINISHED_STATUSES
 from weaver.store.job_filters import MATCH_FIELDS, JobFilters, as_utc, is_number, stored_instant
 from weaver.store.job_spans import (BLOCK_SIZE, CreatedBlocks, SeqRange, SplitBlocks, merge_ranges, ranges_size,
                                     seq_conditions, window_of)
@@ -183,9 +184,9 @@ class JobQueryMixin:
     def _tallied_values(self, filters: JobFilters, by: str) -> Dict[Any, int]:
         """Matches per value of ``by`` (status, process or service), from the tallies."""
         counts: Dict[Any, int] = {}
-        tallies = getattr(self, "tallies").collection
-        for doc in tallies.find(filters.tally_selection(), {"_id": False, "n": True, "process": True,
-                                                           "service": True}):
+        tallies = getattr(self, "tallies")
+        for doc in tallies.kinds(filters.tally_selection(), {"_id": False, "n": True, "process": True,
+                                                            "service": True}):
             for status, count in (doc.get("n") or {}).items():
                 if not count or (filters.status and status not in filters.status):
                     continue
@@ -200,7 +201,7 @@ class JobQueryMixin:
         tallies = getattr(self, "tallies", None)
         if tallies is None:
             return None
-        return sorted(tallies.collection.distinct("access"), key=lambda value: (value is not None, str(value)))
+        return sorted(tallies.access_values(), key=lambda value: (value is not None, str(value)))
 
     def _index_keys(self) -> List[Tuple[str, ...]]:
         """The fields of every index, read again after a while (an index created later is then used)."""
@@ -282,18 +283,20 @@ class _Listing:
         return self.tally.top if self.tally.top is not None else self.store.last_seq()
 
     # ----- window queries -----
-    def _window_queries(self) -> List[Dict[str, Any]]:
+    def _window_queries(self, filters: Optional[JobFilters] = None, prefer: str = "") -> List[Dict[str, Any]]:
         """Queries of equalities an index ``(..., seq)`` covers exactly (the store walks it for a seq range).
 
         Stores that scan for ``$in``/``$all``/``$ne`` but walk a compound index for equalities answer these
         fast; the union is merged by sequence number and the rest of the filters is checked on the documents.
+        Of indexes as long, one holding ``prefer`` is taken.
         """
-        equalities = self.filters.equalities()
-        access_values = self.store._access_values(self.filters) or []
+        filters = filters or self.filters
+        equalities = filters.equalities()
+        access_values = self.store._access_values(filters) or []
         pinned = set(equalities) | {"access"}  # every access value is listed when the filters give none
         best: Tuple[str, ...] = ()
         for prefix in self.store._index_prefixes():
-            if set(prefix) <= pinned and len(prefix) > len(best):
+            if set(prefix) <= pinned and (len(prefix), prefer in prefix) > (len(best), prefer in best):
                 best = prefix
         queries: List[Dict[str, Any]] = [{}]
         for name in best:
@@ -305,10 +308,11 @@ class _Listing:
         return queries
 
     def _read(self, ranges: Sequence[SeqRange], projection: Optional[Dict[str, Any]] = None,
-              filters: Optional[JobFilters] = None) -> Iterator[Dict[str, Any]]:
+              filters: Optional[JobFilters] = None, queries: Optional[List[Dict[str, Any]]] = None
+              ) -> Iterator[Dict[str, Any]]:
         filters = filters or self.filters
         for condition in seq_conditions(ranges):
-            for query in self.queries:
+            for query in self.queries if queries is None else queries:
                 for doc in self.store.collection.find(dict(query, seq=condition), projection or self.projection):
                     if filters.matches(doc, self.at):
                         yield doc
@@ -356,14 +360,21 @@ class _Listing:
         return len(self.read_all)
 
     def _dated_total(self) -> int:
-        """A ``created`` interval: the tallies of the blocks wholly inside it, and the jobs of those straddling it.
+        """A ``created`` interval: the tallies of the blocks wholly inside it (finished jobs), their unfinished
+        jobs read through the status indexes, and the jobs of the blocks straddling its ends.
 
-        Only the blocks at the ends of the interval (and the newest, not summarized yet) are read: the cost
-        follows the jobs created around its ends, not the jobs inside it.
+        The cost follows the jobs created around the ends of the interval and the jobs still unfinished, not
+        the jobs inside it.
         """
         split = self._split()
         tallies = getattr(self.store, "tallies").blocks
         counted = tallies.count(self.tally.kinds, self.filters.status, split)
+        unfinished = [status for status in self.filters.status or self.tally.by_status
+                      if status not in FINISHED_STATUSES and self.tally.by_status.get(status)]
+        if unfinished:
+            filters = replace(self.filters, status=unfinished)
+            queries = self._window_queries(filters, prefer="status")
+            counted += sum(1 for _ in self._read(split.inside_ranges(self.top), filters=filters, queries=queries))
         return counted + sum(1 for _ in self._read(split.straddling))
 
     def _durations_by_index(self) -> bool:

@@ -4,12 +4,15 @@ A kind is what a job never changes after it is stored: its access, process, prov
 document holds ``{"n": {status: count}}``, so a status change is one ``$inc`` of two fields of one document, and
 the total of a listing is a sum over the few tallies its filters select (any number of tags included), instead
 of a count of every matching job, which costs time per match on the embedded store.
+
+Tags vary freely, so kinds can be many. A rollup per access holds the same counts summed: the listings that
+filter on nothing else (the most common ones) read one document, however many kinds there are.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from pymongo import UpdateOne
 from pymongo.collection import Collection
@@ -31,6 +34,19 @@ def kind_key(kind: Mapping[str, Any]) -> str:
     return json.dumps([kind.get(name) for name in KIND_FIELDS], sort_keys=True, default=str)
 
 
+def rollups_of(kind: Mapping[str, Any]) -> List[Tuple[str, Dict[str, Any]]]:
+    """The ``(key, fields)`` of the rollups a job of ``kind`` is counted in: the one of its access."""
+    access = kind.get("access")
+    return [(json.dumps(["rollup", access], default=str), {"rollup": "access", "of_access": access})]
+
+
+def rollup_query(selection: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
+    """The rollups that answer a selection of kinds alone (None when it needs the kinds: process, tags, ...)."""
+    if not set(selection) <= {"access"}:
+        return None
+    return {"rollup": "access", **({"of_access": selection["access"]} if "access" in selection else {})}
+
+
 def _status_field(status: Any) -> str:
     return f"n.{status}"
 
@@ -41,7 +57,7 @@ class Tally:
 
     count: int = 0
     by_status: Dict[str, int] = field(default_factory=dict)
-    kinds: List[str] = field(default_factory=list)  # keys of the kinds counted
+    kinds: List[str] = field(default_factory=list)  # keys of the kinds (or rollups) counted
     # highest ``seq`` of a job of these kinds (None when a tally predates it): no match lies above it
     top: Optional[int] = 0
 
@@ -60,8 +76,8 @@ class JobTallies:
     def move(self, kind: Mapping[str, Any], old_status: Optional[str], new_status: Optional[str],
              seq: Optional[int]) -> None:
         """The job ``seq`` of ``kind`` went from ``old_status`` to ``new_status`` (None: it did not exist / no
-        longer does). ``seq`` also raises the kind's ``top``, where listings start their windows; a job without
-        one (never stored so by this version) moves only the kind's counts.
+        longer does): its kind and rollups move in one request. ``seq`` also raises their ``top``, where listings
+        start their windows; a job without one (never stored so by this version) moves only their counts.
         """
         if old_status == new_status:
             return
@@ -70,18 +86,23 @@ class JobTallies:
             inc[_status_field(old_status)] = -1
         if new_status is not None:
             inc[_status_field(new_status)] = 1
-        update: Dict[str, Any] = {"$inc": inc, "$setOnInsert": dict(kind)}
+        counted = [(kind_key(kind), dict(kind))] + rollups_of(kind)
+        writes = []
+        for key, fields in counted:
+            update: Dict[str, Any] = {"$inc": inc, "$setOnInsert": fields}
+            if seq is not None:
+                update["$max"] = {"top": seq}
+            writes.append(UpdateOne({"_id": key}, update, upsert=True))
+        self.collection.bulk_write(writes, ordered=False)
         if seq is not None:
-            update["$max"] = {"top": seq}
-        key = kind_key(kind)
-        self.collection.update_one({"_id": key}, update, upsert=True)
-        if seq is not None:
-            self.blocks.move(key, seq, old_status, new_status)
+            self.blocks.move([key for key, _ in counted], seq, old_status, new_status)
 
     def read(self, selection: Mapping[str, Any], statuses: Optional[Sequence[str]]) -> Tally:
         """The tally of the kinds ``selection`` matches, for ``statuses`` (every status when None)."""
         tally = Tally()
-        for doc in self.collection.find(dict(selection), {"_id": True, "n": True, "top": True}):
+        query = rollup_query(selection)
+        for doc in self.collection.find(query if query is not None else dict(selection, rollup=None),
+                                        {"_id": True, "n": True, "top": True}):
             tally.kinds.append(doc["_id"])
             for status, count in (doc.get("n") or {}).items():
                 if count and (not statuses or status in statuses):
@@ -91,34 +112,52 @@ class JobTallies:
         tally.count = sum(tally.by_status.values())
         return tally
 
+    def kinds(self, selection: Mapping[str, Any], projection: Mapping[str, Any]) -> Iterator[Dict[str, Any]]:
+        """The tallies of the kinds ``selection`` matches (never a rollup)."""
+        return self.collection.find(dict(selection, rollup=None), dict(projection))
+
+    def access_values(self) -> List[Any]:
+        """Every access value a stored job holds."""
+        return [doc.get("of_access") for doc in self.collection.find({"rollup": "access"}, {"of_access": True})]
+
     def total(self, selection: Mapping[str, Any], statuses: Optional[Sequence[str]]) -> int:
         """Jobs of the kinds ``selection`` matches, in one of ``statuses`` (every status when None)."""
         return self.read(selection, statuses).count
 
-    def grand_total(self) -> int:
-        return self.total({}, None)
+    def grand_totals(self) -> Tuple[int, int]:
+        """Jobs counted by the kinds, and by the rollups per access (each job once in each)."""
+        by_kind = sum(sum((doc.get("n") or {}).values()) for doc in self.kinds({}, {"n": True}))
+        return int(by_kind), self.total({}, None)
+
+    def predate_tops(self) -> bool:
+        """Whether some tally was written by a version that kept no ``top`` (or no rollups)."""
+        return (self.collection.find_one({"top": {"$exists": False}}, {"_id": True}) is not None
+                or (self.collection.find_one({}, {"_id": True}) is not None
+                    and self.collection.find_one({"rollup": "access"}, {"_id": True}) is None))
 
     def rebuild(self, jobs: Iterable[Mapping[str, Any]]) -> None:
         """Recount every tally from the jobs (linear: at start only, when the tallies disagree with the jobs)."""
         tallies: Dict[str, Tuple[Dict[str, Any], Dict[str, int]]] = {}
         tops: Dict[str, int] = {}
-        placed: List[Tuple[str, Optional[int], str]] = []  # (kind, seq, status) of every job, for the blocks
+        placed: List[Tuple[List[str], Optional[int], str]] = []  # (keys, seq, status) of every job, for the blocks
         for doc in jobs:
             kind = kind_of(doc)
-            key = kind_key(kind)
-            _, counts = tallies.setdefault(key, (kind, {}))
-            counts[str(doc.get("status"))] = counts.get(str(doc.get("status")), 0) + 1
-            tops[key] = max(tops.get(key, 0), int(doc.get("seq") or 0))
-            placed.append((key, doc.get("seq"), str(doc.get("status"))))
+            status, seq = str(doc.get("status")), doc.get("seq")
+            counted = [(kind_key(kind), kind)] + rollups_of(kind)
+            for key, fields in counted:
+                _, counts = tallies.setdefault(key, (fields, {}))
+                counts[status] = counts.get(status, 0) + 1
+                tops[key] = max(tops.get(key, 0), int(seq or 0))
+            placed.append(([key for key, _ in counted], seq, status))
         self.blocks.rebuild(placed)
         # set, never increment: several processes starting together rebuild to the same values
-        writes: List[UpdateOne] = [UpdateOne({"_id": key}, {"$set": dict(kind, n=counts), "$max": {"top": tops[key]}},
-                                             upsert=True) for key, (kind, counts) in tallies.items()]
+        writes: List[UpdateOne] = [UpdateOne({"_id": key}, {"$set": dict(fields, n=counts), "$max": {"top": tops[key]}},
+                                             upsert=True) for key, (fields, counts) in tallies.items()]
         if writes:
             self.collection.bulk_write(writes, ordered=False)
-        for doc in self.collection.find({}, {"_id": True}):
-            if doc["_id"] not in tallies:
-                self.collection.delete_one({"_id": doc["_id"]})
+        stale = [doc["_id"] for doc in self.collection.find({}, {"_id": True}) if doc["_id"] not in tallies]
+        if stale:
+            self.collection.delete_many({"_id": {"$in": stale}})
 
     def clear(self) -> None:
         self.collection.delete_many({})

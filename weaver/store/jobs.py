@@ -29,6 +29,7 @@ from pymongo.database import Database
 
 from weaver.datatype.job import Job, now
 from weaver.exceptions import JobNotFound, JobRegistrationError
+from weaver.status import FINISHED_STATUSES
 from weaver.store.job_block_tallies import BlockTallies
 from weaver.store.job_filters import JobFilters
 from weaver.store.job_query import JobQueryMixin
@@ -99,16 +100,20 @@ class MongodbJobStore(JobQueryMixin):
             self.collection.drop_index(name)
         self._legacy_counters.drop()  # per-counter documents of earlier versions, replaced by the tallies
         self._number_unsequenced()
-        if self.tallies_drifted() or self.tallies.collection.find_one({"top": {"$exists": False}}, {"_id": True}):
-            self.rebuild_tallies()  # after an upgrade too: tallies of earlier versions have no ``top``
+        if self.tallies_drifted() or self.tallies.predate_tops():
+            self.rebuild_tallies()  # after an upgrade too: tallies of earlier versions have no ``top`` nor rollups
 
     def _tally_totals(self) -> tuple:
-        return self.tallies.grand_total(), self.tallies.blocks.grand_total(), self.collection.count_documents({})
+        by_kind, by_access = self.tallies.grand_totals()
+        by_block = self.tallies.blocks.grand_total(self.tallies.read({}, None).kinds)
+        finished = self.collection.count_documents({"status": {"$in": sorted(FINISHED_STATUSES)}})
+        return by_kind, by_access, self.collection.count_documents({}), by_block, finished
 
-    def tallies_match(self) -> bool:
-        """Whether the tallies, of the kinds and of the blocks, add up to the number of jobs."""
-        by_kind, by_block, actual = self._tally_totals()
-        return by_kind == by_block == actual
+    def tallies_match(self, totals: Optional[tuple] = None) -> bool:
+        """Whether the tallies of the kinds and of the rollups add up to the number of jobs, and those of the
+        blocks to the number of finished jobs."""
+        by_kind, by_access, jobs, by_block, finished = totals or self._tally_totals()
+        return by_kind == by_access == jobs and by_block == finished
 
     def tallies_drifted(self, settle_seconds: float = 0.5) -> bool:
         """Whether the tallies disagree with the jobs and nothing moves (else a rebuild is due, e.g. after an upgrade).
@@ -117,7 +122,7 @@ class MongodbJobStore(JobQueryMixin):
         difference must hold still over ``settle_seconds`` before a rebuild overwrites tallies others move.
         """
         first = self._tally_totals()
-        if len(set(first)) == 1:
+        if self.tallies_match(first):
             return False
         time.sleep(settle_seconds)
         second = self._tally_totals()
