@@ -175,6 +175,8 @@ def test_listings_stay_exact_as_jobs_come_and_go(stored):
     moved = [job for job in jobs[150:170] if job.status != "dismissed" and filters.matches(job, job.created)
              and store.update_fields(job.id, {"status": "dismissed"})]
     assert moved and _check(store, dismissed) == before + len(moved)  # status changes in summarized blocks
+    _check(store, JobFilters(access="public", status=["dismissed", "successful"], min_duration=30))
+    _check(store, JobFilters(access="public", status=["dismissed"], max_duration=45))
     other = MongodbJobStore(store.collection.database)  # reads the spans the first one kept
     _check(other, filters)
     _check(other, JobFilters(access="public", created_max=T0))

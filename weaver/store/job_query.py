@@ -10,21 +10,23 @@ than they need:
   duration, further tags, ...) is checked here on the documents read (:meth:`JobFilters.matches`);
 - a ``created`` interval becomes ranges of ``seq`` through :class:`CreatedBlocks` (the span of creation times of
   each block of sequence numbers, exact even when jobs were stored out of creation order), and its total is
-  the block tallies of the blocks wholly inside it plus the matches read in the blocks that straddle its ends;
+  the block tallies of the blocks wholly inside it (finished jobs), their unfinished jobs, and the matches read
+  in the blocks that straddle its ends;
 - a page sorted by status, process or provider walks the values in order with their counts from the tallies,
   and reads each value's part of the page from sequence windows;
 - where an index leads with ``finished`` (or ``updated``), a page sorted by it newest first reads the range of
   it at or after the value the newest jobs by ``seq`` give; where one leads with ``duration``, the total of a
-  duration filter reads the jobs inside the bounds (or those outside, less from the tallies) and the
-  unfinished ones, instead of every match.
+  duration filter adds the tallies' counts per range of durations wholly inside the bounds to the jobs read in
+  the ranges a bound cuts and to the jobs without a duration (unfinished), and the first pages sorted by
+  duration read the jobs above a threshold the same counts (or a sample of the newest matches) give.
 
 What remains linear: totals of a ``created`` interval joined with duration or user filters (the jobs inside or
-outside it, whichever are fewer), totals of duration filters (every match without an index on ``duration``, else the fewer side), sorts on duration,
-user and id (and on finished or updated without an index), and groups (they return every match).
+outside it, whichever are fewer), duration bounds that cut a range of durations (its jobs are read), the first
+pages sorted by duration when the longest range is crowded (a part of the jobs), deeper pages sorted by duration,
+sorts on user and id (and on finished or updated without an index), and groups (they return every match).
 """
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from dataclasses import replace
@@ -36,9 +38,9 @@ import pymongo
 from weaver.datatype.job import Job, now
 from weaver.status import FINISHED_STATUSES
 from weaver.store.job_filters import MATCH_FIELDS, JobFilters, as_utc, is_number, stored_instant
-from weaver.store.job_spans import (BLOCK_SIZE, CreatedBlocks, SeqRange, SplitBlocks, merge_ranges, ranges_size,
+from weaver.store.job_spans import (CreatedBlocks, SeqRange, SplitBlocks, merge_ranges, ranges_size,
                                     seq_conditions, window_of)
-from weaver.store.job_tallies import Tally
+from weaver.store.job_tallies import Tally, range_span
 
 # standard deviations of the number of matches a window of sequence numbers spares (else it is widened)
 WINDOW_SPARE_DEVIATIONS = 2.0
@@ -155,25 +157,43 @@ class JobQueryMixin:
                                   limit: int) -> Optional[Tuple[List[Job], int]]:
         """Longest first, through the index on ``duration``, for the first pages.
 
-        A sample of the newest matches gives a threshold that ``offset + limit`` matches reach, so the page is
-        among the jobs at or above it, read by a range of that index: a small part of the jobs, not every match.
-        None when the sample does not give one (deep pages, too few finished jobs in it).
+        A threshold that ``offset + limit`` matches reach (:meth:`_duration_threshold`) puts the page among the
+        jobs at or above it, read by a range of that index: a small part of the jobs, not every match. None when
+        no threshold is found (deep pages, too few finished jobs).
         """
-        total = self.count_jobs(filters)
+        listing = _Listing(self, filters, projection, also=("duration",))
+        total = listing.total()
         if offset >= total:
             return [], total
         wanted = offset + min(limit, total - offset)
-        if wanted > DURATION_SAMPLE // DURATION_SAMPLE_RATIO:
+        threshold = self._duration_threshold(listing, wanted, total)
+        if threshold is None:
             return None
-        listing = _Listing(self, filters, projection, also=("duration",))
-        sample = listing.raw_page(total, 0, min(total, DURATION_SAMPLE), descending=True)
-        values = sorted((doc["duration"] for doc in sample if is_number(doc.get("duration"))), reverse=True)
-        if len(values) < wanted:
-            return None
-        docs = [doc for doc in self.collection.find({"duration": {"$gte": values[wanted - 1]}}, listing.projection)
+        docs = [doc for doc in self.collection.find({"duration": {"$gte": threshold}}, listing.projection)
                 if filters.matches(doc, listing.at)]
         docs.sort(key=lambda doc: (doc["duration"], doc.get("seq") or 0), reverse=True)
         return [Job(listing.strip(doc)) for doc in docs[offset:wanted]], total
+
+    def _duration_threshold(self, listing: "_Listing", wanted: int, total: int) -> Optional[float]:
+        """A duration that ``wanted`` matches reach, chosen to read few jobs above it (None: none found).
+
+        The tallies count finished jobs per range of durations: the lowest bound of the longest ranges holding
+        ``wanted`` matches is exact, and the jobs above it are known in number. When those are many (the
+        longest range is crowded), a sample of the newest matches may give a higher threshold.
+        """
+        above = 0
+        for name, count in sorted((listing.tally.by_duration if listing.tally else {}).items(),
+                                  key=lambda item: range_span(item[0])[0], reverse=True):
+            above += count
+            if above >= wanted:
+                if above <= DURATION_SAMPLE:
+                    return range_span(name)[0]
+                break
+        if wanted > DURATION_SAMPLE // DURATION_SAMPLE_RATIO:
+            return None
+        sample = listing.raw_page(total, 0, min(total, DURATION_SAMPLE), descending=True)
+        values = sorted((doc["duration"] for doc in sample if is_number(doc.get("duration"))), reverse=True)
+        return values[wanted - 1] if len(values) >= wanted else None
 
     def _plain_sorted(self, filters: JobFilters, by: str, projection: Dict[str, Any], offset: int, limit: int,
                       total: int) -> Tuple[List[Job], int]:
@@ -379,33 +399,46 @@ class _Listing:
 
     def _durations_by_index(self) -> bool:
         undurated = replace(self.filters, min_duration=None, max_duration=None)
-        return undurated != self.filters and undurated.countable and self.store._leads_index("duration")
+        return (undurated != self.filters and undurated.countable and self.tally is not None
+                and self.store._leads_index("duration"))
 
     def _duration_total(self) -> int:
-        """Duration filters: jobs of a duration inside the bounds, or the tallies less those outside them.
+        """Duration filters: finished jobs from the tallies of the ranges of durations wholly inside the bounds,
+        plus the jobs read in the ranges a bound cuts (through an index on ``duration``) and those without a
+        duration (unfinished: by their elapsed time).
 
-        Finished jobs are read by a range of an index on ``duration`` (running ones, without a duration, by its
-        null entries), on the side of the bounds that holds fewer jobs, as the newest jobs suggest.
+        Bounds users give fall on the limits of the ranges (:data:`DURATION_BOUNDS`): then only the jobs without
+        a duration are read.
         """
+        if self.tally is None:
+            raise RuntimeError("duration totals need the tallies of the listing's kinds")
         undurated = replace(self.filters, min_duration=None, max_duration=None)
         low = self.filters.min_duration if self.filters.min_duration is not None else -math.inf
         high = self.filters.max_duration if self.filters.max_duration is not None else math.inf
-        sample = [doc.get("duration") for doc in self._read(window_of(self.ranges, 0, 2 * BLOCK_SIZE, True),
-                                                             filters=undurated)]
-        numbers = [value for value in sample if is_number(value)]
-        inside_share = sum(1 for value in numbers if low <= value <= high) / max(1, len(numbers))
-        unfinished = list(self._candidates({"duration": None}, undurated))
-        if inside_share <= 0.5:
-            inside = self._candidates({"duration": {"$gte": low, "$lte": high}}, undurated)
-            self.read_all = [doc for doc in itertools.chain(inside, unfinished) if self.filters.matches(doc, self.at)]
-            return len(self.read_all)
-        outside: List[Dict[str, Any]] = []
-        if low > -math.inf:
-            outside.extend(self._candidates({"duration": {"$gte": -math.inf, "$lt": low}}, undurated))
-        if high < math.inf:
-            outside.extend(self._candidates({"duration": {"$gt": high, "$lte": math.inf}}, undurated))
-        missed = sum(1 for doc in itertools.chain(outside, unfinished) if not self.filters.matches(doc, self.at))
-        return self.store.count_jobs(undurated) - missed
+        total = 0
+        for name, count in self.tally.by_duration.items():
+            start, end = range_span(name)
+            if start >= low and end <= high:
+                total += count
+            elif end > low and start <= high:
+                cut: Dict[str, Any] = {"$gte": max(start, low)}
+                cut.update({"$lt": end} if end <= high else {"$lte": high})
+                total += sum(1 for doc in self._candidates({"duration": cut}, undurated)
+                             if self.filters.matches(doc, self.at))
+        unfinished = self._candidates({"duration": None}, undurated)
+        return total + sum(1 for doc in unfinished if self.filters.matches(doc, self.at))
+
+    def _duration_matches(self) -> List[Dict[str, Any]]:
+        """Every match of duration filters, read through an index on ``duration`` (and its null entries)."""
+        undurated = replace(self.filters, min_duration=None, max_duration=None)
+        bounds: Dict[str, Any] = {}
+        if self.filters.min_duration is not None:
+            bounds["$gte"] = self.filters.min_duration
+        if self.filters.max_duration is not None:
+            bounds["$lte"] = self.filters.max_duration
+        docs = list(self._candidates({"duration": bounds}, undurated))
+        docs += self._candidates({"duration": None}, undurated)
+        return [doc for doc in docs if self.filters.matches(doc, self.at)]
 
     def _candidates(self, query: Dict[str, Any], filters: JobFilters) -> Iterator[Dict[str, Any]]:
         for doc in self.store.collection.find(query, self.projection):
@@ -436,6 +469,9 @@ class _Listing:
     def _gather(self, total: int, wanted: int, from_top: bool) -> Dict[Any, Dict[str, Any]]:
         size = ranges_size(self.ranges)
         width = window_width(wanted, total / max(1, size))
+        if width > total and not self.filters.dated and self._durations_by_index():
+            # rare durations: the jobs within the bounds are fewer than a window would read
+            return {_key(doc): doc for doc in self._duration_matches()}
         found: Dict[Any, Dict[str, Any]] = {}
         done = 0
         while done < size:

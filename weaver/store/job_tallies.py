@@ -10,15 +10,21 @@ filter on nothing else (the most common ones) read one document, however many ki
 """
 from __future__ import annotations
 
+import bisect
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from pymongo import UpdateOne
 from pymongo.collection import Collection
 
+from weaver.status import FINISHED_STATUSES
 from weaver.store.job_block_tallies import BlockTallies
 
+# what the tallies hold, raised whenever an earlier version's tallies must be rebuilt: kinds and counts (1),
+# newest sequence numbers, rollups, blocks and durations (2)
+TALLIES_VERSION = 2
 # the fields of a job that make its kind (never written again once the job is stored)
 KIND_FIELDS = ("access", "process", "service", "tags")
 
@@ -51,6 +57,31 @@ def _status_field(status: Any) -> str:
     return f"n.{status}"
 
 
+# lower bounds (seconds) of the ranges finished jobs are counted in by duration: the bounds users give
+# (10 s, 1 min, 5 min, 1 h...) fall on them, so that a duration filter reads no job of a range cut in two
+DURATION_BOUNDS = (0, 1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 900, 1200, 1800, 2700, 3600, 7200,
+                   10800, 21600, 43200, 86400, 172800, 604800)
+NO_DURATION = "none"
+BELOW_ZERO = "neg"
+
+
+def duration_range(duration: Any) -> str:
+    """The name of the range of durations ``duration`` falls in (its lower bound)."""
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or math.isnan(duration):
+        return NO_DURATION
+    index = bisect.bisect_right(DURATION_BOUNDS, duration) - 1
+    return BELOW_ZERO if index < 0 else str(DURATION_BOUNDS[index])
+
+
+def range_span(name: str) -> Tuple[float, float]:
+    """``[low, high)`` of a range of durations."""
+    if name == BELOW_ZERO:
+        return -math.inf, 0.0
+    index = DURATION_BOUNDS.index(int(name))
+    return float(DURATION_BOUNDS[index]), (float(DURATION_BOUNDS[index + 1]) if index + 1 < len(DURATION_BOUNDS)
+                                           else math.inf)
+
+
 @dataclass
 class Tally:
     """What the tallies of a listing's kinds of jobs say: its total, per status, and its newest sequence number."""
@@ -58,6 +89,8 @@ class Tally:
     count: int = 0
     by_status: Dict[str, int] = field(default_factory=dict)
     kinds: List[str] = field(default_factory=list)  # keys of the kinds (or rollups) counted
+    # finished jobs with a duration, per range of durations (see :func:`duration_range`)
+    by_duration: Dict[str, int] = field(default_factory=dict)
     # highest ``seq`` of a job of these kinds (None when a tally predates it): no match lies above it
     top: Optional[int] = 0
 
@@ -74,18 +107,24 @@ class JobTallies:
         self.blocks = blocks
 
     def move(self, kind: Mapping[str, Any], old_status: Optional[str], new_status: Optional[str],
-             seq: Optional[int]) -> None:
+             seq: Optional[int], duration: Any = None) -> None:
         """The job ``seq`` of ``kind`` went from ``old_status`` to ``new_status`` (None: it did not exist / no
         longer does): its kind and rollups move in one request. ``seq`` also raises their ``top``, where listings
-        start their windows; a job without one (never stored so by this version) moves only their counts.
+        start their windows; a job without one (never stored so by this version) moves only their counts. A
+        finished job is also counted by its ``duration``.
         """
         if old_status == new_status:
             return
         inc: Dict[str, int] = {}
+        by_duration = f"d.{duration_range(duration)}"
         if old_status is not None:
             inc[_status_field(old_status)] = -1
+            if old_status in FINISHED_STATUSES:
+                inc[f"{by_duration}.{old_status}"] = -1
         if new_status is not None:
             inc[_status_field(new_status)] = 1
+            if new_status in FINISHED_STATUSES:
+                inc[f"{by_duration}.{new_status}"] = 1
         counted = [(kind_key(kind), dict(kind))] + rollups_of(kind)
         writes = []
         for key, fields in counted:
@@ -102,11 +141,15 @@ class JobTallies:
         tally = Tally()
         query = rollup_query(selection)
         for doc in self.collection.find(query if query is not None else dict(selection, rollup=None),
-                                        {"_id": True, "n": True, "top": True}):
+                                        {"_id": True, "n": True, "top": True, "d": True}):
             tally.kinds.append(doc["_id"])
             for status, count in (doc.get("n") or {}).items():
                 if count and (not statuses or status in statuses):
                     tally.by_status[status] = tally.by_status.get(status, 0) + int(count)
+            for name, counts in (doc.get("d") or {}).items():
+                count = sum(value for status, value in counts.items() if not statuses or status in statuses)
+                if count and name != NO_DURATION:
+                    tally.by_duration[name] = tally.by_duration.get(name, 0) + int(count)
             top = doc.get("top")
             tally.top = None if top is None or tally.top is None else max(tally.top, int(top))
         tally.count = sum(tally.by_status.values())
@@ -129,16 +172,11 @@ class JobTallies:
         by_kind = sum(sum((doc.get("n") or {}).values()) for doc in self.kinds({}, {"n": True}))
         return int(by_kind), self.total({}, None)
 
-    def predate_tops(self) -> bool:
-        """Whether some tally was written by a version that kept no ``top`` (or no rollups)."""
-        return (self.collection.find_one({"top": {"$exists": False}}, {"_id": True}) is not None
-                or (self.collection.find_one({}, {"_id": True}) is not None
-                    and self.collection.find_one({"rollup": "access"}, {"_id": True}) is None))
-
     def rebuild(self, jobs: Iterable[Mapping[str, Any]]) -> None:
         """Recount every tally from the jobs (linear: at start only, when the tallies disagree with the jobs)."""
         tallies: Dict[str, Tuple[Dict[str, Any], Dict[str, int]]] = {}
         tops: Dict[str, int] = {}
+        durations: Dict[str, Dict[str, Dict[str, int]]] = {}
         placed: List[Tuple[List[str], Optional[int], str]] = []  # (keys, seq, status) of every job, for the blocks
         for doc in jobs:
             kind = kind_of(doc)
@@ -148,11 +186,16 @@ class JobTallies:
                 _, counts = tallies.setdefault(key, (fields, {}))
                 counts[status] = counts.get(status, 0) + 1
                 tops[key] = max(tops.get(key, 0), int(seq or 0))
+                if status in FINISHED_STATUSES:
+                    per_status = durations.setdefault(key, {}).setdefault(duration_range(doc.get("duration")), {})
+                    per_status[status] = per_status.get(status, 0) + 1
             placed.append(([key for key, _ in counted], seq, status))
         self.blocks.rebuild(placed)
         # set, never increment: several processes starting together rebuild to the same values
-        writes: List[UpdateOne] = [UpdateOne({"_id": key}, {"$set": dict(fields, n=counts), "$max": {"top": tops[key]}},
-                                             upsert=True) for key, (fields, counts) in tallies.items()]
+        writes: List[UpdateOne] = [
+            UpdateOne({"_id": key}, {"$set": dict(fields, n=counts, d=durations.get(key, {})),
+                                     "$max": {"top": tops[key]}}, upsert=True)
+            for key, (fields, counts) in tallies.items()]
         if writes:
             self.collection.bulk_write(writes, ordered=False)
         stale = [doc["_id"] for doc in self.collection.find({}, {"_id": True}) if doc["_id"] not in tallies]

@@ -33,7 +33,7 @@ from weaver.status import FINISHED_STATUSES
 from weaver.store.job_block_tallies import BlockTallies
 from weaver.store.job_filters import JobFilters
 from weaver.store.job_query import JobQueryMixin
-from weaver.store.job_tallies import KIND_FIELDS, JobTallies, Tally, kind_of
+from weaver.store.job_tallies import KIND_FIELDS, TALLIES_VERSION, JobTallies, Tally, kind_of
 
 # owned by the running task's heartbeat thread: whole-document writes of the task must never roll it back
 HEARTBEAT_FIELD = "heartbeat_expires"
@@ -54,7 +54,8 @@ OBSOLETE_INDEXES = ("user_id_1_seq_-1", f"status_1_{HEARTBEAT_FIELD}_1")
 # never written by an update: set once when the job is stored (its kind) or owned by a single writer
 NOT_UPDATED = ("id", "seq", HEARTBEAT_FIELD) + KIND_FIELDS
 # what a tally move needs of a job
-TALLIED_PROJECTION = {"_id": False, "status": True, "seq": True, **{name: True for name in KIND_FIELDS}}
+TALLIED_PROJECTION = {"_id": False, "status": True, "seq": True, "duration": True,
+                      **{name: True for name in KIND_FIELDS}}
 
 
 def _stored(doc: Mapping[str, Any]) -> Job:
@@ -100,8 +101,12 @@ class MongodbJobStore(JobQueryMixin):
             self.collection.drop_index(name)
         self._legacy_counters.drop()  # per-counter documents of earlier versions, replaced by the tallies
         self._number_unsequenced()
-        if self.tallies_drifted() or self.tallies.predate_tops():
-            self.rebuild_tallies()  # after an upgrade too: tallies of earlier versions have no ``top`` nor rollups
+        if self.tallies_drifted() or self._tallies_version() != TALLIES_VERSION:
+            self.rebuild_tallies()  # after an upgrade too: tallies of earlier versions lack what listings read
+
+    def _tallies_version(self) -> int:
+        doc = self.meta.find_one({"_id": "tallies"})
+        return int(doc.get("version") or 1) if doc else 1
 
     def _tally_totals(self) -> tuple:
         by_kind, by_access = self.tallies.grand_totals()
@@ -136,6 +141,7 @@ class MongodbJobStore(JobQueryMixin):
     def rebuild_tallies(self) -> None:
         """Recount every tally from the jobs (linear: at start only)."""
         self.tallies.rebuild(self.collection.find({}, TALLIED_PROJECTION))
+        self.meta.update_one({"_id": "tallies"}, {"$set": {"version": TALLIES_VERSION}}, upsert=True)
 
     def _next_seq(self) -> int:
         doc = self.meta.find_one_and_update({"_id": "jobs"}, {"$inc": {"seq": 1}}, upsert=True,
@@ -152,11 +158,12 @@ class MongodbJobStore(JobQueryMixin):
         job["updated"] = now()
         kind = kind_of(job)
         job["seq"] = self._next_seq()
-        self.tallies.move(kind, None, job.status, job["seq"])  # before the insert: a worker may move the job then
+        # before the insert: a worker may move the job right after it
+        self.tallies.move(kind, None, job.status, job["seq"], job.get("duration"))
         try:
             self.collection.insert_one(job.params())
         except pymongo.errors.PyMongoError as exc:
-            self.tallies.move(kind, job.status, None, job["seq"])
+            self.tallies.move(kind, job.status, None, job["seq"], job.get("duration"))
             raise JobRegistrationError(f"Failed to store {job}: {exc}") from exc
         job.stored_status = job.status
         return job
@@ -185,15 +192,17 @@ class MongodbJobStore(JobQueryMixin):
         expected = getattr(known, "stored_status", None) if known is not None else None
         kind = kind_of(known) if known is not None else None
         seq = known.get("seq") if known is not None else None
+        duration = known.get("duration") if known is not None else None
         for _ in range(CAS_ATTEMPTS + 1):
             if expected is None or seq is None or not _status_allows(query.get("status", expected), expected):
                 before = self.collection.find_one(query, TALLIED_PROJECTION)
                 if before is None:
                     return False
-                expected, kind, seq = before["status"], kind_of(before), before.get("seq")
+                expected, kind, seq, duration = before["status"], kind_of(before), before.get("seq"), \
+                    before.get("duration")
             if self.collection.update_one(dict(query, status=expected), update).matched_count:
-                if kind is not None:
-                    self.tallies.move(kind, expected, new_status, seq)
+                if kind is not None:  # a duration, set once a job finishes, never changes after
+                    self.tallies.move(kind, expected, new_status, seq, fields.get("duration", duration))
                 if isinstance(known, Job):
                     known.stored_status = new_status
                 return True
@@ -247,7 +256,7 @@ class MongodbJobStore(JobQueryMixin):
         if not self.collection.update_one(query, update).matched_count:
             return None
         if "status" in fields:
-            self.tallies.move(kind_of(job), status, fields["status"], job.get("seq"))
+            self.tallies.move(kind_of(job), status, fields["status"], job.get("seq"), fields.get("duration"))
         claimed = Job(dict(job, **fields))
         claimed.stored_status = fields.get("status", status)
         return claimed
@@ -293,7 +302,7 @@ class MongodbJobStore(JobQueryMixin):
     def delete_job(self, job_id: str) -> bool:
         before = self.collection.find_one_and_delete({"id": str(job_id)}, projection=TALLIED_PROJECTION)
         if before is not None:
-            self.tallies.move(kind_of(before), before.get("status"), None, before.get("seq"))
+            self.tallies.move(kind_of(before), before.get("status"), None, before.get("seq"), before.get("duration"))
         return before is not None
 
     def clear_jobs(self) -> None:
