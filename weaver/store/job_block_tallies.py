@@ -33,7 +33,8 @@ def _ids(seq: int) -> List[str]:
 
 
 class BlockTallies:
-    """Counts per kind and status of each block and group of sequence numbers (``{"n": {kind: {status: n}}}``)."""
+    """Finished jobs per kind and status of each block, run and group of sequence numbers
+    (``{"n": {kind: {status: count}}}``, a kind named by :func:`kind_field`)."""
 
     def __init__(self, collection: Collection) -> None:
         self.collection = collection

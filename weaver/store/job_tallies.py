@@ -1,12 +1,14 @@
 """Listing totals kept as tallies: one document per kind of job, with a count per status.
 
 A kind is what a job never changes after it is stored: its access, process, provider and tags. Its tally
-document holds ``{"n": {status: count}}``, so a status change is one ``$inc`` of two fields of one document, and
-the total of a listing is a sum over the few tallies its filters select (any number of tags included), instead
-of a count of every matching job, which costs time per match on the embedded store.
+document holds ``{"n": {status: count}}``, so a status change is an ``$inc`` of two fields, and the total of a
+listing is a sum over the few tallies its filters select (any number of tags included), instead of a count of
+every matching job, which costs time per match on the embedded store.
 
-Tags vary freely, so kinds can be many. A rollup per access holds the same counts summed: the listings that
-filter on nothing else (the most common ones) read one document, however many kinds there are.
+Tags vary freely, so kinds can be many. A rollup per access holds the same counts summed (moved in the same
+request): the listings that filter on nothing else (the most common ones) read one document, however many kinds
+there are. Finished jobs are also counted per range of durations (``{"d": {range: {status: count}}}``), for the
+totals of duration filters.
 """
 from __future__ import annotations
 
@@ -98,8 +100,8 @@ class Tally:
 class JobTallies:
     """Counts of jobs per kind and status, moved by the job store on every insert, status change and delete.
 
-    The same counts are kept per block of sequence numbers (:class:`BlockTallies`) for totals of ``created``
-    intervals.
+    The counts of finished jobs are also kept per block of sequence numbers (:class:`BlockTallies`), for the
+    totals of ``created`` intervals.
     """
 
     def __init__(self, collection: Collection, blocks: BlockTallies) -> None:

@@ -4,12 +4,14 @@ Two pieces of bookkeeping keep listings fast on stores whose queries cost time p
 
 - every job gets an insertion sequence number ``seq`` (newest = highest), so that the newest page of a listing
   is read from a narrow ``seq`` window instead of sorting every match (see :mod:`weaver.store.job_query`);
-- ``job_tallies`` counts jobs per kind (access, process, provider, tags) and status, moved by one ``$inc`` on
-  every status change, so that the ``total`` of a listing is a sum over a few tallies instead of a count of
-  every match (see :mod:`weaver.store.job_tallies`); each tally also keeps the highest ``seq`` of its kind,
-  where the windows of a listing start.
+- ``job_tallies`` counts jobs per kind (access, process, provider, tags) and status, with a rollup per access,
+  moved by one request on every status change, so that the ``total`` of a listing is a sum over a few tallies
+  instead of a count of every match (see :mod:`weaver.store.job_tallies`); each tally also keeps the highest
+  ``seq`` of its kind, where the windows of a listing start, and counts finished jobs per range of durations;
+- ``job_block_tallies`` counts finished jobs per block of sequence numbers, for the totals of ``created``
+  intervals (see :mod:`weaver.store.job_block_tallies`).
 
-Both are rebuilt from the jobs themselves at start (:meth:`MongodbJobStore.create_indexes`).
+They are rebuilt from the jobs themselves at start (:meth:`MongodbJobStore.create_indexes`).
 
 Writes that change a job's status are compare-and-set on the status: the status a caller last saw (kept on the
 :class:`Job` as ``stored_status``) guards the update, so the usual write is a single request; a caller that saw
