@@ -38,4 +38,7 @@ def test_settings_of_a_registry_are_parsed_once_and_again_when_they_change(monke
     changed = get_settings(raw)
     assert changed is not first and changed["weaver.wps_url"] == "http://example.org/other"
     monkeypatch.setenv("WEAVER_SETTING_WEAVER_URL", "http://override.org")
+    monkeypatch.setenv("WEAVER_SETTING_NO_SUCH_SETTING", "ignored")
     assert get_settings(raw)["weaver.url"] == "http://override.org"
+    monkeypatch.delenv("WEAVER_SETTING_WEAVER_URL")
+    assert get_settings(raw)["weaver.url"] == "http://example.org"
