@@ -8,16 +8,19 @@ after ``weaver.nested_process_queue_wait`` seconds and fails the parent, instead
 from __future__ import annotations
 
 import re
-import time
-from typing import Any, Dict, Mapping, Optional
-
+from typing import Any, Mapping, Optional
 
 from weaver.config import get_settings
 from weaver.datatype import Job
 from weaver.exceptions import JobExecutionError
 from weaver.processes.execution.progress import JobProgress, map_progress
-from weaver.processes.remote.monitor import RemoteJobDismissed, RemoteMonitor, get_json, http_request
-from weaver.processes.remote.ogcapi import dismiss_remote_job
+from weaver.processes.remote.monitor import RemoteMonitor
+from weaver.processes.remote.ogcapi import (
+    RemoteJobStillQueued,
+    fetch_remote_results,
+    submit_remote_execution,
+    watch_remote_job,
+)
 from weaver.processes.remote.wps1 import client_headers
 from weaver.status import Status, map_status
 from weaver.typedefs import JSON
@@ -62,44 +65,24 @@ def resolve_nested_process(job: Job, input_id: str, value: JSON, settings: Mappi
                      progress=map_progress(percent or 0, JobProgress.GET_INPUTS, JobProgress.GET_OUTPUTS))
 
     monitor = RemoteMonitor(job, settings, progress, url)
-    body: Dict[str, Any] = {"inputs": value.get("inputs") or {}, "response": "document"}
-    if value.get("outputs"):
-        body["outputs"] = value["outputs"]
     job.save_log(f"Input '{input_id}' runs the nested process [{url}].")
-    submitted = monitor.call(lambda: http_request("POST", f"{url}/execution", monitor.timeout, json=body,
-                                                  headers={**forwarded, **_JSON, "Prefer": "respond-async"}),
-                             "the nested execute request")
+    submitted = submit_remote_execution(url, value.get("inputs"), value.get("outputs"), forwarded, monitor)
     if submitted.status_code == 200:
         return result_as_input(submitted.json(), url, input_id)
     location = submitted.headers.get("Location")
     if submitted.status_code not in (201, 202) or not location:
         raise JobExecutionError(f"Nested process [{url}] of input '{input_id}' was refused "
                                 f"(HTTP {submitted.status_code}): {submitted.text[:500]}")
-    queued_since = time.monotonic()
     queue_wait = settings["weaver.nested_process_queue_wait"]
     try:
-        while True:
-            status_doc = monitor.call(lambda: get_json(location, monitor.timeout, forwarded),
-                                      "the nested status request")
-            status = map_status(status_doc.get("status") or "")
-            monitor.report(status_doc.get("progress", status_doc.get("percentCompleted")), status_doc.get("message"))
-            if status in (Status.SUCCESSFUL, Status.FAILED, Status.DISMISSED):
-                break
-            if status == Status.ACCEPTED and time.monotonic() - queued_since > queue_wait:
-                dismiss_remote_job(location, forwarded, monitor.timeout)
-                raise JobExecutionError(
-                    f"Nested process [{url}] of input '{input_id}' was still queued after {queue_wait} s "
-                    f"(no free worker?); it was dismissed.")
-            if status != Status.ACCEPTED:
-                queued_since = time.monotonic()
-            monitor.wait()
-    except RemoteJobDismissed:
-        dismiss_remote_job(location, forwarded, monitor.timeout)
-        raise
+        status_doc = watch_remote_job(location, forwarded, monitor, queue_wait=queue_wait)
+    except RemoteJobStillQueued as exc:
+        raise JobExecutionError(f"Nested process [{url}] of input '{input_id}' was {exc} (no free worker?); "
+                                f"it was dismissed.") from exc
+    status = map_status(status_doc.get("status") or "")
     if status != Status.SUCCESSFUL:
         raise JobExecutionError(f"Nested process [{url}] of input '{input_id}' ended {status.value}: "
                                 f"{status_doc.get('message') or 'no message'} (job {location}).")
-    results = monitor.call(lambda: get_json(f"{location}/results", monitor.timeout,
-                                            dict(forwarded, Prefer="return=minimal")), "the nested results request")
+    results = fetch_remote_results(location, forwarded, monitor)
     job.save_log(f"Nested process [{url}] of input '{input_id}' successful.")
     return result_as_input(results, url, input_id)

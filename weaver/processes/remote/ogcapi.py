@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import requests
@@ -133,21 +134,59 @@ def ogc_results_to_job_results(document: Any) -> List[JSON]:
     return results
 
 
-def _submit(process: Process, job: Job, headers: Dict[str, str], monitor: RemoteMonitor) -> requests.Response:
-    body: JSON = {"inputs": job.inputs or {}, "response": "document"}
-    if job.outputs:
-        body["outputs"] = job.outputs
+def submit_remote_execution(process_url: str, inputs: Any, outputs: Any, headers: Mapping[str, str],
+                            monitor: RemoteMonitor) -> requests.Response:
+    """POST an asynchronous execution of the OGC API process at ``process_url`` (``/jobs`` where ``/execution``
+    is unknown), retried as the monitor allows."""
+    body: JSON = {"inputs": inputs or {}, "response": "document"}
+    if outputs:
+        body["outputs"] = outputs
     send = dict(headers, **JSON_HEADERS, Prefer="respond-async")
-    execute_url = f"{process['remoteProcessURL']}/execution"
+    execute_url = f"{process_url}/execution"
 
     def post() -> requests.Response:
         response = http_request("POST", execute_url, monitor.timeout, json=body, headers=send)
-        if response.status_code in (404, 405) and execute_url.endswith("/execution"):
-            response = http_request("POST", execute_url[: -len("execution")] + "jobs", monitor.timeout,
-                                    json=body, headers=send)
+        if response.status_code in (404, 405):
+            response = http_request("POST", f"{process_url}/jobs", monitor.timeout, json=body, headers=send)
         return response
 
     return monitor.call(post, "the execute request")
+
+
+class RemoteJobStillQueued(Exception):
+    """The remote job stayed ``accepted`` longer than allowed (it was dismissed)."""
+
+
+def watch_remote_job(location: str, headers: Mapping[str, str], monitor: RemoteMonitor,
+                     queue_wait: Optional[float] = None) -> JSON:
+    """Poll a remote job until it ends, mirroring its progress; its last status document.
+
+    The remote job is dismissed when the local one is (:class:`RemoteJobDismissed`), and with ``queue_wait``,
+    when it stays ``accepted`` that many seconds in a row (:class:`RemoteJobStillQueued`).
+    """
+    queued_since = time.monotonic()
+    try:
+        while True:
+            status_doc = monitor.call(lambda: get_json(location, monitor.timeout, headers), "the status request")
+            status = map_status(status_doc.get("status") or "")
+            monitor.report(status_doc.get("progress", status_doc.get("percentCompleted")), status_doc.get("message"))
+            if status in (Status.SUCCESSFUL, Status.FAILED, Status.DISMISSED):
+                return status_doc
+            if status != Status.ACCEPTED:
+                queued_since = time.monotonic()
+            elif queue_wait is not None and time.monotonic() - queued_since > queue_wait:
+                dismiss_remote_job(location, headers, monitor.timeout)
+                raise RemoteJobStillQueued(f"still queued after {queue_wait} s")
+            monitor.wait()
+    except RemoteJobDismissed:
+        dismiss_remote_job(location, headers, monitor.timeout)
+        raise
+
+
+def fetch_remote_results(location: str, headers: Mapping[str, str], monitor: RemoteMonitor) -> Any:
+    """The results document of a remote job that succeeded (minimal: values and references)."""
+    return monitor.call(lambda: get_json(f"{location}/results", monitor.timeout,
+                                         dict(headers, Prefer="return=minimal")), "the results request")
 
 
 def _remote_errors(location: str, headers: Dict[str, str], timeout: float) -> List[Any]:
@@ -177,7 +216,7 @@ def execute_remote_ogcapi(job: Job, process: Process, headers: Optional[Mapping[
     forwarded = client_headers(headers, settings)
     url = process["remoteProcessURL"]
     monitor = RemoteMonitor(job, settings, progress, url)
-    response = _submit(process, job, forwarded, monitor)
+    response = submit_remote_execution(url, job.inputs, job.outputs, forwarded, monitor)
     if response.status_code == 200:  # the server answered synchronously with the results
         return Status.SUCCESSFUL, ogc_results_to_job_results(response.json()), [], "completed synchronously"
     location = response.headers.get("Location")
@@ -186,29 +225,11 @@ def execute_remote_ogcapi(job: Job, process: Process, headers: Optional[Mapping[
                                 f"{response.text[:500]}")
     job["status_location"] = location
     job.save_log(f"Remote job accepted by [{url}] (status location: {location}).")
-
-    def check() -> JSON:
-        return get_json(location, monitor.timeout, forwarded)
-
-    try:
-        status_doc: JSON = {}
-        while True:
-            status_doc = monitor.call(check, "the status request")
-            status = map_status(status_doc.get("status") or "")
-            monitor.report(status_doc.get("progress", status_doc.get("percentCompleted")), status_doc.get("message"))
-            if status in (Status.SUCCESSFUL, Status.FAILED, Status.DISMISSED):
-                break
-            monitor.wait()
-    except RemoteJobDismissed:
-        dismiss_remote_job(location, forwarded, monitor.timeout)
-        raise
+    status_doc = watch_remote_job(location, forwarded, monitor)
+    status = map_status(status_doc.get("status") or "")
     message = status_doc.get("message") or status.value
     if status != Status.SUCCESSFUL:
         errors = _remote_errors(location, forwarded, monitor.timeout) or [f"Remote job {status.value}: {message}"]
         return Status.FAILED, [], errors, message
-
-    def fetch_results() -> Any:
-        return get_json(f"{location}/results", monitor.timeout, dict(forwarded, Prefer="return=minimal"))
-
-    results = ogc_results_to_job_results(monitor.call(fetch_results, "the results request"))
-    return Status.SUCCESSFUL, results, [], message
+    return Status.SUCCESSFUL, ogc_results_to_job_results(fetch_remote_results(location, forwarded, monitor)), [], \
+        message
