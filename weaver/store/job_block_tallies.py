@@ -14,7 +14,7 @@ its ends, a few runs and blocks.
 from __future__ import annotations
 
 import hashlib
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from pymongo import UpdateOne
 from pymongo.collection import Collection
@@ -26,6 +26,19 @@ from weaver.store.job_spans import BLOCK_SIZE, GROUP_BLOCKS, MID_BLOCKS, SplitBl
 def kind_field(kind_key: str) -> str:
     """A short field name for a kind (its key holds characters a field path cannot)."""
     return hashlib.blake2b(kind_key.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def rewrite_documents(collection: Collection, updates: Mapping[str, Mapping[str, Any]]) -> None:
+    """Upsert every document of ``updates`` (by ``_id``) and remove the others: a collection rebuilt at start.
+
+    Set, never increment: several processes starting together rebuild to the same values.
+    """
+    if updates:
+        collection.bulk_write([UpdateOne({"_id": _id}, dict(update), upsert=True) for _id, update in updates.items()],
+                              ordered=False)
+    stale = [doc["_id"] for doc in collection.find({}, {"_id": True}) if doc["_id"] not in updates]
+    if stale:
+        collection.delete_many({"_id": {"$in": stale}})
 
 
 def _ids(seq: int) -> List[str]:
@@ -83,12 +96,7 @@ class BlockTallies:
                 for _id in _ids(int(seq)):
                     per_status = counts.setdefault(_id, {}).setdefault(field, {})
                     per_status[status] = per_status.get(status, 0) + 1
-        writes = [UpdateOne({"_id": _id}, {"$set": {"n": kinds}}, upsert=True) for _id, kinds in counts.items()]
-        if writes:
-            self.collection.bulk_write(writes, ordered=False)
-        stale = [doc["_id"] for doc in self.collection.find({}, {"_id": True}) if doc["_id"] not in counts]
-        if stale:
-            self.collection.delete_many({"_id": {"$in": stale}})
+        rewrite_documents(self.collection, {_id: {"$set": {"n": kinds}} for _id, kinds in counts.items()})
 
     def clear(self) -> None:
         self.collection.delete_many({})

@@ -139,11 +139,11 @@ class JobQueryMixin:
         page is among the jobs at or after it, read by a range of that index (the jobs that finished lately).
         None when the newest matches do not give one (too few with the field set).
         """
-        total = self.count_jobs(filters)
+        listing = _Listing(self, filters, projection, also=(by,))
+        total = listing.total()
         if offset >= total:
             return [], total
         wanted = offset + min(limit, total - offset)
-        listing = _Listing(self, filters, projection, also=(by,))
         sample = listing.raw_page(total, 0, min(total, 2 * wanted + limit), descending=True)  # some unfinished
         values = sorted((as_utc(doc[by]) for doc in sample if isinstance(doc.get(by), datetime)), reverse=True)
         if len(values) < wanted:

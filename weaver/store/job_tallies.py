@@ -22,7 +22,7 @@ from pymongo import UpdateOne
 from pymongo.collection import Collection
 
 from weaver.status import FINISHED_STATUSES
-from weaver.store.job_block_tallies import BlockTallies
+from weaver.store.job_block_tallies import BlockTallies, rewrite_documents
 
 # what the tallies hold, raised whenever an earlier version's tallies must be rebuilt: kinds and counts (1),
 # newest sequence numbers, rollups, blocks and durations (2)
@@ -193,16 +193,9 @@ class JobTallies:
                     per_status[status] = per_status.get(status, 0) + 1
             placed.append(([key for key, _ in counted], seq, status))
         self.blocks.rebuild(placed)
-        # set, never increment: several processes starting together rebuild to the same values
-        writes: List[UpdateOne] = [
-            UpdateOne({"_id": key}, {"$set": dict(fields, n=counts, d=durations.get(key, {})),
-                                     "$max": {"top": tops[key]}}, upsert=True)
-            for key, (fields, counts) in tallies.items()]
-        if writes:
-            self.collection.bulk_write(writes, ordered=False)
-        stale = [doc["_id"] for doc in self.collection.find({}, {"_id": True}) if doc["_id"] not in tallies]
-        if stale:
-            self.collection.delete_many({"_id": {"$in": stale}})
+        rewrite_documents(self.collection, {
+            key: {"$set": dict(fields, n=counts, d=durations.get(key, {})), "$max": {"top": tops[key]}}
+            for key, (fields, counts) in tallies.items()})
 
     def clear(self) -> None:
         self.collection.delete_many({})

@@ -180,6 +180,7 @@ def _constrains(supported: List[str]) -> bool:
     """Whether declared media types restrict the submitted one (``*/*`` declares any media type)."""
     return bool(supported) and "*/*" not in supported
 
+
 def _check_base64(input_id: str, value: Any) -> None:
     """A value declared ``encoding: base64`` must decode, or the worker would fail on it."""
     if not isinstance(value, dict) or "value" not in value:
